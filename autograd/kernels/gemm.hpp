@@ -1,0 +1,35 @@
+#pragma once
+// C = alpha * op(A) op(B) + beta * C on row-major buffers, op(X) = X or X^T, without materialising
+// a transpose: the three products of a linear layer (X W^T, dY W, dY^T X) are all this call.
+// A is M x K (K x M when transposed), B is K x N (N x K when transposed), C is M x N.
+#include <cstdint>
+
+namespace tapegrad::kernels {
+
+struct GemmArgs {
+  bool transpose_a = false, transpose_b = false;
+  std::int64_t m = 0, n = 0, k = 0;
+  std::int64_t lda = 0, ldb = 0, ldc = 0; // row strides of the stored (untransposed) buffers
+};
+
+// The plain triple loop: the reference every faster GEMM is tested against.
+template <class T>
+void gemm_reference(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c) {
+  for (std::int64_t i = 0; i < g.m; ++i)
+    for (std::int64_t j = 0; j < g.n; ++j) {
+      T acc = 0;
+      for (std::int64_t p = 0; p < g.k; ++p) {
+        const T aip = g.transpose_a ? a[p * g.lda + i] : a[i * g.lda + p];
+        const T bpj = g.transpose_b ? b[j * g.ldb + p] : b[p * g.ldb + j];
+        acc += aip * bpj;
+      }
+      T& out = c[i * g.ldc + j];
+      out = alpha * acc + (beta == T(0) ? T(0) : beta * out); // beta = 0 ignores NaN in C
+    }
+}
+
+template <class T> void gemm(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c) {
+  gemm_reference(g, alpha, a, b, beta, c);
+}
+
+} // namespace tapegrad::kernels

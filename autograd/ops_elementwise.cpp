@@ -1,0 +1,143 @@
+// Element-wise ops: the loops come from the tables in kernels/elementwise_ops.hpp, so each op here
+// is only its forward, its record, and its backward (gradient times the table's derivative).
+#include "autograd/kernels/elementwise.hpp"
+#include "autograd/ops.hpp"
+
+namespace tapegrad {
+
+namespace {
+
+void check_floating(const Tensor& x, const char* op) {
+  if (!is_floating(x.dtype()))
+    fail("{}: expected a float32 or float64 tensor, got {}", op, x.dtype());
+}
+
+// y = f(x; a, b);  dL/dx = dL/dy * f'(x)
+template <class Op> Tensor unary(const Tensor& x, double a = 0.0, double b = 0.0) {
+  check_floating(x, Op::name);
+  Tensor y = empty_like(x);
+  dispatch_floating(x.dtype(), Op::name, [&]<class T>() {
+    kernels::unary_forward<Op>(x.data_ptr<T>(), y.data_ptr<T>(), x.numel(), T(a), T(b));
+  });
+  return record(Op::name, y, {x}, [x, y, a, b](const Tensor& gy) {
+    Tensor gx = empty_like(x);
+    dispatch_floating(x.dtype(), Op::name, [&]<class T>() {
+      kernels::unary_backward<Op>(x.data_ptr<T>(), y.data_ptr<T>(), gy.data_ptr<T>(),
+                                  gx.data_ptr<T>(), x.numel(), T(a), T(b));
+    });
+    accumulate_grad(x, std::move(gx));
+  });
+}
+
+kernels::BroadcastPlan broadcast_plan(const Shape& a, const Shape& b, const Shape& out) {
+  kernels::BroadcastPlan plan;
+  plan.rank = out.rank();
+  plan.numel = out.numel();
+  std::int64_t stride_a = 1, stride_b = 1;
+  for (int axis = out.rank() - 1; axis >= 0; --axis) {
+    const auto k = static_cast<std::size_t>(axis);
+    const int ia = axis - (out.rank() - a.rank()), ib = axis - (out.rank() - b.rank());
+    const std::int64_t size_a = ia >= 0 ? a[ia] : 1, size_b = ib >= 0 ? b[ib] : 1;
+    plan.size[k] = out[axis];
+    plan.stride_a[k] = size_a == 1 ? 0 : stride_a;
+    plan.stride_b[k] = size_b == 1 ? 0 : stride_b;
+    stride_a *= size_a;
+    stride_b *= size_b;
+  }
+  return plan;
+}
+
+// z = f(a, b) with broadcasting;  dL/da = sum over a's repeated axes of dL/dz * df/da, same for b.
+template <class Op> Tensor binary(const Tensor& a, const Tensor& b) {
+  check_floating(a, Op::name);
+  check_floating(b, Op::name);
+  if (a.dtype() != b.dtype())
+    fail("{}: dtypes differ ({} and {}); convert one with .to()", Op::name, a.dtype(), b.dtype());
+  const Shape out_shape = broadcast_shapes(a.shape(), b.shape(), Op::name);
+  const kernels::BroadcastPlan plan = broadcast_plan(a.shape(), b.shape(), out_shape);
+  Tensor z = empty(out_shape, a.dtype());
+  dispatch_floating(a.dtype(), Op::name, [&]<class T>() {
+    kernels::binary_forward<Op>(a.data_ptr<T>(), b.data_ptr<T>(), z.data_ptr<T>(), plan);
+  });
+  return record(Op::name, z, {a, b}, [a, b, z, plan](const Tensor& gz) {
+    Tensor ga = a.requires_grad() ? zeros_like(a) : Tensor();
+    Tensor gb = b.requires_grad() ? zeros_like(b) : Tensor();
+    dispatch_floating(a.dtype(), Op::name, [&]<class T>() {
+      kernels::binary_backward<Op>(a.data_ptr<T>(), b.data_ptr<T>(), z.data_ptr<T>(),
+                                   gz.data_ptr<T>(), ga.defined() ? ga.data_ptr<T>() : nullptr,
+                                   gb.defined() ? gb.data_ptr<T>() : nullptr, plan);
+    });
+    if (ga.defined())
+      accumulate_grad(a, std::move(ga));
+    if (gb.defined())
+      accumulate_grad(b, std::move(gb));
+  });
+}
+
+} // namespace
+
+#define TAPEGRAD_DEFINE_UNARY_(NAME, VALUE, DERIVATIVE)                                            \
+  Tensor NAME(const Tensor& x) {                                                                   \
+    return unary<kernels::NAME##_op>(x);                                                           \
+  }
+TAPEGRAD_UNARY_OPS(TAPEGRAD_DEFINE_UNARY_)
+#undef TAPEGRAD_DEFINE_UNARY_
+
+#define TAPEGRAD_DEFINE_BINARY_(NAME, VALUE, DA, DB)                                               \
+  Tensor NAME(const Tensor& a, const Tensor& b) {                                                  \
+    return binary<kernels::NAME##_op>(a, b);                                                       \
+  }
+TAPEGRAD_BINARY_OPS(TAPEGRAD_DEFINE_BINARY_)
+#undef TAPEGRAD_DEFINE_BINARY_
+
+Tensor pow(const Tensor& x, double exponent) {
+  return unary<kernels::pow_scalar_op>(x, exponent);
+}
+
+Tensor clamp(const Tensor& x, double min, double max) {
+  if (!(min <= max))
+    fail("clamp: expected min <= max, got min {} and max {}", min, max);
+  return unary<kernels::clamp_op>(x, min, max);
+}
+
+Tensor operator+(const Tensor& a, const Tensor& b) {
+  return add(a, b);
+}
+Tensor operator-(const Tensor& a, const Tensor& b) {
+  return sub(a, b);
+}
+Tensor operator*(const Tensor& a, const Tensor& b) {
+  return mul(a, b);
+}
+Tensor operator/(const Tensor& a, const Tensor& b) {
+  return div(a, b);
+}
+Tensor operator-(const Tensor& x) {
+  return neg(x);
+}
+Tensor operator+(const Tensor& x, double s) {
+  return unary<kernels::add_scalar_op>(x, s);
+}
+Tensor operator-(const Tensor& x, double s) {
+  return unary<kernels::sub_scalar_op>(x, s);
+}
+Tensor operator*(const Tensor& x, double s) {
+  return unary<kernels::mul_scalar_op>(x, s);
+}
+Tensor operator/(const Tensor& x, double s) {
+  return unary<kernels::div_scalar_op>(x, s);
+}
+Tensor operator+(double s, const Tensor& x) {
+  return unary<kernels::add_scalar_op>(x, s);
+}
+Tensor operator-(double s, const Tensor& x) {
+  return unary<kernels::rsub_scalar_op>(x, s);
+}
+Tensor operator*(double s, const Tensor& x) {
+  return unary<kernels::mul_scalar_op>(x, s);
+}
+Tensor operator/(double s, const Tensor& x) {
+  return unary<kernels::rdiv_scalar_op>(x, s);
+}
+
+} // namespace tapegrad
