@@ -64,7 +64,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() < 1 || a.dim() > 3 || b.dim() < 1 || b.dim() > 3)
     fail("matmul: expected 1-D, 2-D or 3-D tensors, got shapes {} and {}", a.shape(), b.shape());
   // Vectors, as NumPy: a 1-D left operand is a row, a 1-D right operand a column, and the added
-  // axis is removed from the result.
+  // axis is removed from the result; two vectors give their dot product, of shape [].
+  if (a.dim() == 1 && b.dim() == 1)
+    return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), {});
   if (a.dim() == 1)
     return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() == 1)

@@ -115,6 +115,8 @@ Tensor Tensor::to(DType dtype) const {
   Tensor x = *this;
   Tensor y = empty(shape(), dtype);
   convert(x, y);
+  if (!is_floating(dtype))
+    return y; // rounding to integers has no useful gradient: the result is a constant
   return record("to", y, {x}, [x](const Tensor& gy) { accumulate_grad(x, gy.to(x.dtype())); });
 }
 
@@ -207,10 +209,12 @@ Tensor linspace(double start, double end, std::int64_t steps, DType dtype) {
   const double delta = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   dispatch_all(dtype, [&]<class T>() {
     T* out = t.data_ptr<T>();
-    // Fill from both ends, as PyTorch, so that the last point is `end` exactly.
+    // Fill from both ends, as PyTorch, so that the last point is `end` exactly; a single point
+    // is `start`.
     for (std::int64_t i = 0; i < steps; ++i)
-      out[i] = static_cast<T>(i < steps / 2 ? start + delta * static_cast<double>(i)
-                                            : end - delta * static_cast<double>(steps - 1 - i));
+      out[i] = static_cast<T>(i < steps / 2 || steps == 1
+                                  ? start + delta * static_cast<double>(i)
+                                  : end - delta * static_cast<double>(steps - 1 - i));
   });
   return t;
 }

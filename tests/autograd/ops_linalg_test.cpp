@@ -1,0 +1,216 @@
+// matmul (1-D, 2-D, 3-D batched and batch-broadcast) and transpose (t, mT): forward values against
+// loops written here, gradchecks, and shape errors.
+#include "tests/support/autograd_helpers.hpp"
+
+#include <utility>
+
+using namespace tapegrad;
+using Catch::Matchers::Contains;
+using tapegrad::test::check_close;
+using tapegrad::test::check_gradients;
+using tapegrad::test::error_of;
+using tapegrad::test::FreshTape;
+using tapegrad::test::uniform;
+
+namespace {
+
+// NumPy's matmul for ranks 1 to 3, by definition: a 1-D left operand is a row, a 1-D right operand
+// a column (the added axes are dropped), and a batch of one or a 2-D operand is shared.
+std::pair<Shape, std::vector<double>> matmul_reference(const Tensor& a, const Tensor& b) {
+  const Shape& sa = a.shape();
+  const Shape& sb = b.shape();
+  const std::int64_t m = sa.rank() == 1 ? 1 : sa[sa.rank() - 2], k = sa[sa.rank() - 1];
+  const std::int64_t n = sb.rank() == 1 ? 1 : sb[sb.rank() - 1];
+  const std::int64_t a_batch = sa.rank() == 3 ? sa[0] : 1, b_batch = sb.rank() == 3 ? sb[0] : 1;
+  const std::int64_t batch = std::max(a_batch, b_batch);
+  const std::vector<double> av = a.to_vector<double>(), bv = b.to_vector<double>();
+  std::vector<double> c;
+  for (std::int64_t i = 0; i < batch; ++i)
+    for (std::int64_t r = 0; r < m; ++r)
+      for (std::int64_t col = 0; col < n; ++col) {
+        double acc = 0;
+        for (std::int64_t p = 0; p < k; ++p) {
+          const std::int64_t ia = (a_batch == 1 ? 0 : i) * m * k + r * k + p;
+          const std::int64_t ib = (b_batch == 1 ? 0 : i) * k * n + p * n + col;
+          acc += av[static_cast<std::size_t>(ia)] * bv[static_cast<std::size_t>(ib)];
+        }
+        c.push_back(acc);
+      }
+  Shape out;
+  if (sa.rank() == 3 || sb.rank() == 3)
+    out.push_back(batch);
+  if (sa.rank() > 1)
+    out.push_back(m);
+  if (sb.rank() > 1)
+    out.push_back(n);
+  return {out, c};
+}
+
+struct MatmulCase {
+  Shape a, b, out;
+};
+
+const std::vector<MatmulCase>& matmul_cases() {
+  static const std::vector<MatmulCase> cases{
+      {{3, 4}, {4, 2}, {3, 2}},          // 2-D
+      {{1, 5}, {5, 1}, {1, 1}},          //
+      {{4}, {4, 3}, {3}},                // vector times matrix
+      {{3, 4}, {4}, {3}},                // matrix times vector
+      {{4}, {4}, {}},                    // dot product
+      {{2, 3, 4}, {2, 4, 5}, {2, 3, 5}}, // batched
+      {{2, 3, 4}, {4, 5}, {2, 3, 5}},    // 2-D right operand shared by the batch
+      {{3, 4}, {2, 4, 5}, {2, 3, 5}},    // 2-D left operand shared by the batch
+      {{1, 3, 4}, {3, 4, 2}, {3, 3, 2}}, // batch of one broadcast
+      {{3, 3, 4}, {1, 4, 2}, {3, 3, 2}}, //
+      {{1, 2, 3}, {1, 3, 2}, {1, 2, 2}}, //
+      {{4}, {2, 4, 3}, {2, 3}},          // vector with a batch
+      {{2, 3, 4}, {4}, {2, 3}},          //
+  };
+  return cases;
+}
+
+// The element of x at multi-index `index` after swapping axes p and q, computed by index.
+std::vector<double> transpose_reference(const Tensor& x, int p, int q) {
+  Shape out = x.shape();
+  std::swap(out[p], out[q]);
+  const std::vector<double> values = x.to_vector<double>();
+  std::vector<double> y;
+  for (std::int64_t flat = 0; flat < out.numel(); ++flat) {
+    std::vector<std::int64_t> index = tapegrad::test::unravel(flat, out);
+    std::swap(index[static_cast<std::size_t>(p)], index[static_cast<std::size_t>(q)]);
+    y.push_back(values[static_cast<std::size_t>(tapegrad::test::ravel(index, x.shape()))]);
+  }
+  return y;
+}
+
+} // namespace
+
+TEST_CASE("matmul: forward values for every supported rank", "[ops][linalg]") {
+  FreshTape fresh;
+  for (const MatmulCase& c : matmul_cases()) {
+    INFO(c.a.str() << " @ " << c.b.str());
+    const Tensor a = uniform(c.a, 101, -2, 2), b = uniform(c.b, 102, -2, 2);
+    const auto [shape, expected] = matmul_reference(a, b);
+    REQUIRE(shape == c.out);
+    const Tensor y = matmul(a, b);
+    CHECK(y.shape() == c.out);
+    check_close(y, expected, 1e-14);
+    check_close(a.matmul(b), expected, 1e-14);
+
+    const Tensor a32 = a.to(kFloat32), b32 = b.to(kFloat32);
+    const Tensor y32 = matmul(a32, b32);
+    CHECK(y32.dtype() == kFloat32);
+    check_close(y32, matmul_reference(a32, b32).second, 1e-5);
+  }
+}
+
+TEST_CASE("matmul: known product", "[ops][linalg]") {
+  const Tensor a = from_vector(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3});
+  const Tensor b = from_vector(std::vector<double>{7, 8, 9, 10, 11, 12}, {3, 2});
+  check_close(matmul(a, b), {58, 64, 139, 154}, 0);
+  check_close(matmul(tensor({1, 2, 3}, kFloat64), tensor({4, 5, 6}, kFloat64)), {32}, 0);
+}
+
+TEST_CASE("matmul: gradcheck for every supported rank", "[ops][linalg][gradcheck]") {
+  FreshTape fresh;
+  const std::uint64_t seed = GENERATE(111, 112);
+  for (const MatmulCase& c : matmul_cases()) {
+    INFO(c.a.str() << " @ " << c.b.str() << ", seed " << seed);
+    const Tensor a = uniform(c.a, seed, -2, 2).requires_grad_();
+    const Tensor b = uniform(c.b, seed + 7, -2, 2).requires_grad_();
+    const auto f = [](const auto& in) { return matmul(in[0], in[1]); };
+    check_gradients(f, {a, b});
+    check_gradients(f, {a, b.detach()});
+    check_gradients(f, {a.detach(), b});
+  }
+}
+
+TEST_CASE("matmul: a shared operand gets the gradient summed over the batch", "[ops][linalg]") {
+  FreshTape fresh;
+  Tensor a = ones({3, 2, 2}, kFloat64).requires_grad_();
+  Tensor w = from_vector(std::vector<double>{1, 2, 3, 4}, {2, 2}).requires_grad_();
+  sum(matmul(a, w)).backward();
+  // d sum(A W) / dW[p][q] = sum over batch and rows of A[., p] = 3 * 2.
+  check_close(w.grad(), {6, 6, 6, 6});
+  // d / dA[i][r][p] = sum_q W[p][q].
+  check_close(a.grad(), {3, 7, 3, 7, 3, 7, 3, 7, 3, 7, 3, 7});
+}
+
+TEST_CASE("matmul: errors name both shapes", "[ops][linalg][errors]") {
+  const Tensor a = zeros({2, 3}, kFloat64);
+  CHECK_THAT(error_of([&] {
+               matmul(a, zeros({4, 2}, kFloat64));
+             }),
+             Contains("matmul") && Contains("[2, 3]") && Contains("[4, 2]") &&
+                 Contains("do not multiply"));
+  CHECK_THAT(error_of([] {
+               matmul(zeros({2, 3, 4}, kFloat64), zeros({3, 4, 5}, kFloat64));
+             }),
+             Contains("[2, 3, 4]") && Contains("[3, 4, 5]") && Contains("batch"));
+  CHECK_THAT(error_of([] {
+               matmul(zeros({1, 2, 3, 4}), zeros({4, 2}));
+             }),
+             Contains("1-D, 2-D or 3-D") && Contains("[1, 2, 3, 4]"));
+  CHECK_THAT(error_of([&] {
+               matmul(a, zeros({3, 2}, kFloat32));
+             }),
+             Contains("matmul") && Contains("dtypes differ"));
+  CHECK_THAT(error_of([] {
+               matmul(zeros({2, 2}, kInt64), zeros({2, 2}, kInt64));
+             }),
+             Contains("matmul") && Contains("int64"));
+  CHECK_THAT(error_of([] { matmul(zeros({3}), zeros({4})); }), Contains("do not multiply"));
+}
+
+TEST_CASE("transpose swaps two axes", "[ops][linalg]") {
+  FreshTape fresh;
+  const std::vector<std::pair<Shape, std::pair<int, int>>> cases{
+      {{2, 3}, {0, 1}},       {{2, 3}, {1, 0}},       {{2, 3, 4}, {0, 2}},
+      {{2, 3, 4}, {1, 2}},    {{2, 3, 4}, {0, 1}},    {{2, 3, 4, 5}, {1, 3}},
+      {{2, 3, 4, 5}, {0, 3}}, {{2, 3, 4, 5}, {2, 2}}, {{2, 1, 3, 2}, {-1, -3}}};
+  const std::uint64_t seed = GENERATE(121, 122);
+  for (const auto& [shape, axes] : cases) {
+    INFO("shape " << shape.str() << ", axes " << axes.first << " and " << axes.second);
+    const Tensor x = uniform(shape, seed, -2, 2);
+    const int p = axes.first < 0 ? axes.first + shape.rank() : axes.first;
+    const int q = axes.second < 0 ? axes.second + shape.rank() : axes.second;
+    Shape expected_shape = shape;
+    std::swap(expected_shape[p], expected_shape[q]);
+    const Tensor y = transpose(x, axes.first, axes.second);
+    CHECK(y.shape() == expected_shape);
+    CHECK(y.to_vector<double>() == transpose_reference(x, p, q));
+    CHECK(x.transpose(axes.first, axes.second).to_vector<double>() == y.to_vector<double>());
+    CHECK(transpose(y, p, q).to_vector<double>() == x.to_vector<double>());
+
+    const Tensor xg = uniform(shape, seed + 1, -2, 2).requires_grad_();
+    const std::int64_t axis0 = axes.first, axis1 = axes.second;
+    check_gradients([=](const auto& in) { return transpose(in[0], axis0, axis1); }, {xg});
+  }
+}
+
+TEST_CASE("t and mT", "[ops][linalg]") {
+  FreshTape fresh;
+  const Tensor m = from_vector(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3});
+  const Tensor mt = m.t();
+  CHECK(mt.shape() == Shape{3, 2});
+  CHECK(mt.to_vector<double>() == std::vector<double>{1, 4, 2, 5, 3, 6});
+
+  const Tensor batch = uniform({2, 3, 4}, 131, -1, 1);
+  const Tensor bt = batch.mT();
+  CHECK(bt.shape() == Shape{2, 4, 3});
+  CHECK(bt.to_vector<double>() == transpose_reference(batch, 1, 2));
+  CHECK(m.mT().to_vector<double>() == mt.to_vector<double>());
+
+  const Tensor xg = uniform({2, 3}, 132, -1, 1).requires_grad_();
+  check_gradients([](const auto& in) { return in[0].t(); }, {xg});
+  const Tensor bg = uniform({2, 2, 3}, 133, -1, 1).requires_grad_();
+  check_gradients([](const auto& in) { return in[0].mT(); }, {bg});
+  // A Gram matrix: x^T x uses x twice.
+  check_gradients([](const auto& in) { return matmul(in[0].t(), in[0]); }, {xg});
+
+  CHECK_THAT(error_of([&] { batch.t(); }),
+             Contains("t: expected a 2-D tensor") && Contains("[2, 3, 4]"));
+  CHECK_THAT(error_of([] { tensor({1, 2}).mT(); }), Contains("mT") && Contains("[2]"));
+  CHECK_THAT(error_of([&] { transpose(m, 0, 2); }),
+             Contains("transpose") && Contains("axis 2 is out of range"));
+}
