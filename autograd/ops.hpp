@@ -18,6 +18,8 @@ TAPEGRAD_BINARY_OPS(TAPEGRAD_DECLARE_BINARY_)
 
 Tensor pow(const Tensor& x, double exponent);
 Tensor clamp(const Tensor& x, double min, double max);
+// x above 0, alpha (e^x - 1) below, as torch.nn.functional.elu.
+Tensor elu(const Tensor& x, double alpha = 1.0);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);

@@ -100,6 +100,10 @@ Tensor clamp(const Tensor& x, double min, double max) {
   return unary<kernels::clamp_op>(x, min, max);
 }
 
+Tensor elu(const Tensor& x, double alpha) {
+  return unary<kernels::elu_op>(x, alpha);
+}
+
 Tensor operator+(const Tensor& a, const Tensor& b) {
   return add(a, b);
 }

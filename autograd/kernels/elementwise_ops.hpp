@@ -12,40 +12,46 @@
 // clang-format off
 
 // Unary ops with a public name: tapegrad::exp(x) and x.exp().
-#define TAPEGRAD_UNARY_OPS(X)                                                  \
-  X(neg, -x, -one)                                                             \
-  X(exp, exp(x), y)                                                            \
-  X(log, log(x), one / x)                                                      \
-  X(log1p, log1p(x), one / (one + x))                                          \
-  X(sqrt, sqrt(x), half / y)                                                   \
-  X(square, x * x, two * x)                                                    \
-  X(abs, abs(x), sign(x))                                                      \
-  X(tanh, tanh(x), one - y * y)                                                \
-  X(sigmoid, one / (one + exp(-x)), y * (one - y))                             \
-  X(relu, max(x, zero), where(x > zero, one, zero))                            \
-  /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x| */    \
+#define TAPEGRAD_UNARY_OPS(X)                                                    \
+  X(neg, -x, -one)                                                               \
+  X(exp, exp(x), y)                                                              \
+  X(log, log(x), one / x)                                                        \
+  X(log1p, log1p(x), one / (one + x))                                            \
+  X(sqrt, sqrt(x), half / y)                                                     \
+  X(square, x * x, two * x)                                                      \
+  X(abs, abs(x), sign(x))                                                        \
+  X(tanh, tanh(x), one - y * y)                                                  \
+  X(sigmoid, one / (one + exp(-x)), y * (one - y))                               \
+  X(relu, max(x, zero), where(x > zero, one, zero))                              \
+  /* x * sigmoid(x); its derivative is s + x s (1 - s) */                        \
+  X(silu, x / (one + exp(-x)),                                                   \
+    one / (one + exp(-x)) * (one + x * (one - one / (one + exp(-x)))))           \
+  /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x| */      \
   X(softplus, max(x, zero) + log1p(exp(-abs(x))), one / (one + exp(-x)))
 
-// Unary ops with scalar parameters a (and b); their public forms are the operators, pow and clamp.
-#define TAPEGRAD_SCALAR_OPS(X)                                                 \
-  X(add_scalar, x + a, one)                                                    \
-  X(sub_scalar, x - a, one)                                                    \
-  X(rsub_scalar, a - x, -one)                                                  \
-  X(mul_scalar, x * a, a)                                                      \
-  X(div_scalar, x / a, one / a)                                                \
-  X(rdiv_scalar, a / x, -y / x)                                                \
-  X(pow_scalar, pow(x, a), a * pow(x, a - one))                                \
-  X(clamp, min(max(x, a), b), where(x >= a, where(x <= b, one, zero), zero))
+// Unary ops with scalar parameters a (and b); their public forms are the operators, pow, clamp
+// and elu.
+#define TAPEGRAD_SCALAR_OPS(X)                                                   \
+  X(add_scalar, x + a, one)                                                      \
+  X(sub_scalar, x - a, one)                                                      \
+  X(rsub_scalar, a - x, -one)                                                    \
+  X(mul_scalar, x * a, a)                                                        \
+  X(div_scalar, x / a, one / a)                                                  \
+  X(rdiv_scalar, a / x, -y / x)                                                  \
+  X(pow_scalar, pow(x, a), a * pow(x, a - one))                                  \
+  X(clamp, min(max(x, a), b), where(x >= a, where(x <= b, one, zero), zero))     \
+  /* a (e^x - 1) below 0, with a = alpha; its derivative there is a e^x = y + a */ \
+  X(elu, where(x > zero, x, a * (exp(x) - one)), where(x > zero, one, y + a))
 
 // Binary ops, broadcasting like NumPy. At a tie, minimum and maximum split the gradient evenly.
-#define TAPEGRAD_BINARY_OPS(X)                                                 \
-  X(add, a + b, one, one)                                                      \
-  X(sub, a - b, one, -one)                                                     \
-  X(mul, a * b, b, a)                                                          \
-  X(div, a / b, one / b, -z / b)                                               \
-  X(minimum, min(a, b), where(a < b, one, where(a == b, half, zero)),          \
-    where(b < a, one, where(a == b, half, zero)))                              \
-  X(maximum, max(a, b), where(a > b, one, where(a == b, half, zero)),          \
+#define TAPEGRAD_BINARY_OPS(X)                                                   \
+  X(add, a + b, one, one)                                                        \
+  X(sub, a - b, one, -one)                                                       \
+  X(mul, a * b, b, a)                                                            \
+  X(div, a / b, one / b, -z / b)                                                 \
+  X(minimum, min(a, b), where(a < b, one, where(a == b, half, zero)),            \
+    where(b < a, one, where(a == b, half, zero)))                                \
+  X(maximum, max(a, b), where(a > b, one, where(a == b, half, zero)),            \
     where(b > a, one, where(a == b, half, zero)))
 // clang-format on
 
