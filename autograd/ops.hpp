@@ -51,6 +51,9 @@ Tensor softmax(const Tensor& x, std::int64_t axis);
 // every batch of a 3-D one.
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor transpose(const Tensor& x, std::int64_t axis0, std::int64_t axis1);
+// X = L^-1 B for lower-triangular L [..., d, d] and B [..., d, n] with the same leading axes, as
+// torch.linalg.solve_triangular(L, B, upper=False); the strict upper triangle of L is not read.
+Tensor solve_triangular(const Tensor& l, const Tensor& b);
 
 // Shapes and indexing.
 // One size may be -1, inferred from the others. Shares x's storage.
