@@ -1,0 +1,86 @@
+#include "mdn/mixture.hpp"
+
+#include "autograd/ops.hpp"
+
+namespace tapegrad::mdn {
+
+namespace {
+
+// The diagonal of each D x D matrix in [B, K, D, D]: [B, K, D].
+Tensor diagonal(const Tensor& tril) {
+  const std::int64_t d = tril.size(-1);
+  std::vector<std::int64_t> positions;
+  for (std::int64_t i = 0; i < d; ++i)
+    positions.push_back(i * (d + 1));
+  return tril.reshape({tril.size(0), tril.size(1), d * d})
+      .index_select(2, from_vector(positions, {d}));
+}
+
+} // namespace
+
+Mixture::Mixture(NoiseModel noise_model, Tensor log_pi_, Tensor mean_, Tensor scale_)
+    : noise(noise_model), log_pi(std::move(log_pi_)), mean(std::move(mean_)),
+      scale(std::move(scale_)) {
+  if (mean.dim() != 3)
+    fail("Mixture: means must have shape [batch, components, dim], got {}", mean.shape());
+  const std::int64_t b = mean.size(0), k = mean.size(1), d = mean.size(2);
+  if (!(log_pi.shape() == Shape{b, k}))
+    fail("Mixture: log mixing weights have shape {}, expected [{}, {}] to match means {}",
+         log_pi.shape(), b, k, mean.shape());
+  Shape expected;
+  switch (noise) {
+  case NoiseModel::Full:
+    expected = {b, k, d, d};
+    break;
+  case NoiseModel::Diagonal:
+    expected = {b, k, d};
+    break;
+  case NoiseModel::Isotropic:
+  case NoiseModel::Fixed:
+    expected = {b, k, 1};
+    break;
+  }
+  if (!(scale.shape() == expected))
+    fail("Mixture: {} scales have shape {}, expected {}", noise_model_name(noise), scale.shape(),
+         expected);
+  if (log_pi.dtype() != mean.dtype() || scale.dtype() != mean.dtype() || !is_floating(mean.dtype()))
+    fail("Mixture: log_pi, mean and scale must share one floating dtype, got {}, {} and {}",
+         log_pi.dtype(), mean.dtype(), scale.dtype());
+}
+
+Tensor Mixture::component_log_prob(const Tensor& y) const {
+  if (!(y.shape() == Shape{batch_size(), dim()}))
+    fail("Mixture: targets have shape {}, expected [{}, {}] (one row of dimension {} per mixture)",
+         y.shape(), batch_size(), dim(), dim());
+  if (y.dtype() != mean.dtype())
+    fail("Mixture: targets are {}, the mixture is {}; convert with .to()", y.dtype(), mean.dtype());
+  const Tensor diff = y.unsqueeze(1) - mean; // [B, K, D]
+  Tensor z, log_det;                         // L^-1 (y - mu): [B, K, D]; sum_d log L_dd: [B, K]
+  if (noise == NoiseModel::Full) {
+    z = solve_triangular(scale, diff.unsqueeze(-1)).squeeze(-1);
+    log_det = log(diagonal(scale)).sum(2);
+  } else {
+    z = diff / scale; // [B, K, 1] scales broadcast over the D coordinates
+    log_det = noise == NoiseModel::Diagonal ? log(scale).sum(2)
+                                            : log(scale).squeeze(2) * static_cast<double>(dim());
+  }
+  return -(square(z).sum(2) * 0.5 + log_det) - 0.5 * static_cast<double>(dim()) * kLog2Pi;
+}
+
+Tensor Mixture::log_prob(const Tensor& y) const {
+  return logsumexp(log_pi + component_log_prob(y), 1);
+}
+
+Tensor Mixture::nll(const Tensor& y) const {
+  return -log_prob(y).mean();
+}
+
+Tensor Mixture::responsibilities(const Tensor& y) const {
+  return softmax(log_pi + component_log_prob(y), 1);
+}
+
+Mixture Mixture::detach() const {
+  return Mixture(noise, log_pi.detach(), mean.detach(), scale.detach());
+}
+
+} // namespace tapegrad::mdn
