@@ -1,0 +1,15 @@
+#pragma once
+// Everything the neural-network library offers: #include <nn/nn.hpp>.
+#include "nn/activation.hpp"
+#include "nn/clip_grad.hpp"
+#include "nn/data.hpp"
+#include "nn/dropout.hpp"
+#include "nn/gradcheck.hpp"
+#include "nn/init.hpp"
+#include "nn/linear.hpp"
+#include "nn/lr_scheduler.hpp"
+#include "nn/module.hpp"
+#include "nn/optim.hpp"
+#include "nn/sequential.hpp"
+#include "nn/serialize.hpp"
+#include "nn/state.hpp"
