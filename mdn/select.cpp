@@ -1,0 +1,36 @@
+#include "mdn/select.hpp"
+
+#include <cmath>
+
+namespace tapegrad::mdn {
+
+OrderSelection select_components(const std::vector<std::int64_t>& components, MDNOptions options,
+                                 const TrainOptions& train_options, const Tensor& x,
+                                 const Tensor& y, const Tensor& x_val, const Tensor& y_val,
+                                 std::uint64_t seed, bool init_from_targets, DType dtype) {
+  if (components.empty())
+    fail("select_components: expected at least one candidate number of components");
+  if (!x_val.defined())
+    fail("select_components: model-order selection needs validation data");
+  OrderSelection selection;
+  for (std::int64_t k : components) {
+    options.components = k;
+    Generator gen(seed);
+    auto model = std::make_shared<MDN>(options, gen, dtype);
+    if (init_from_targets)
+      model->head().init_from_targets(y);
+    const TrainResult result = train(*model, x, y, x_val, y_val, train_options);
+    selection.candidates.push_back({k, result.best_val_nll, result.best_epoch});
+    const double best_so_far =
+        selection.model ? selection.candidates[selection.best].val_nll : INFINITY;
+    if (result.best_val_nll < best_so_far) {
+      selection.best = selection.candidates.size() - 1;
+      selection.model = model;
+    }
+  }
+  if (!selection.model)
+    fail("select_components: no candidate reached a finite validation NLL");
+  return selection;
+}
+
+} // namespace tapegrad::mdn

@@ -1,0 +1,32 @@
+#pragma once
+// Model-order selection: fit one MDN per candidate number of components K and keep the one with
+// the lowest validation NLL, reporting every K's figure.
+#include "mdn/train.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace tapegrad::mdn {
+
+struct OrderCandidate {
+  std::int64_t components = 0;
+  double val_nll = 0;
+  std::int64_t best_epoch = 0;
+};
+
+struct OrderSelection {
+  std::vector<OrderCandidate> candidates; // in the order given
+  std::size_t best = 0;                   // index into candidates
+  std::shared_ptr<MDN> model;             // the best, trained
+};
+
+// Each candidate is built from `options` with its own K, from Generator(seed) so that every K
+// starts the same way, optionally initialised from y (init_from_targets), and trained with
+// `train_options`.
+OrderSelection select_components(const std::vector<std::int64_t>& components, MDNOptions options,
+                                 const TrainOptions& train_options, const Tensor& x,
+                                 const Tensor& y, const Tensor& x_val, const Tensor& y_val,
+                                 std::uint64_t seed, bool init_from_targets = true,
+                                 DType dtype = kFloat32);
+
+} // namespace tapegrad::mdn
