@@ -1,6 +1,6 @@
 // Element-wise ops: the loops come from the tables in kernels/elementwise_ops.hpp, so each op here
 // is only its forward, its record, and its backward (gradient times the table's derivative).
-#include "autograd/kernels/elementwise.hpp"
+#include "autograd/kernels/elementwise_simd.hpp"
 #include "autograd/ops.hpp"
 
 namespace tapegrad {

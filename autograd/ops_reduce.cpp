@@ -1,6 +1,6 @@
 // Reductions along an axis (sum, max, logsumexp) and log_softmax. A tensor is viewed as
 // [outer, n, inner] around the axis, so one loop serves every axis of every rank.
-#include "autograd/kernels/reduce.hpp"
+#include "autograd/kernels/reduce_simd.hpp"
 #include "autograd/ops.hpp"
 
 namespace tapegrad {

@@ -1,21 +1,24 @@
 #pragma once
 // Loops that apply a functor from elementwise_ops.hpp over contiguous buffers. Binary ops
 // broadcast through a BroadcastPlan: element strides per axis, 0 along an axis an input repeats.
-// These are the plain reference loops; they know nothing of tensors or tapes.
+// The plain *_reference loops come first; the SIMD and OpenMP versions the ops call are in
+// elementwise_simd.hpp, and tests compare the two. They know nothing of tensors or tapes.
 #include <array>
 #include <cstdint>
 
 namespace tapegrad::kernels {
 
 // y[i] = f(x[i])
-template <class Op, class T> void unary_forward(const T* x, T* y, std::int64_t n, T a, T b) {
+template <class Op, class T>
+void unary_forward_reference(const T* x, T* y, std::int64_t n, T a, T b) {
   for (std::int64_t i = 0; i < n; ++i)
     y[i] = Op::value(x[i], a, b);
 }
 
 // gx[i] = gy[i] * f'(x[i])
 template <class Op, class T>
-void unary_backward(const T* x, const T* y, const T* gy, T* gx, std::int64_t n, T a, T b) {
+void unary_backward_reference(const T* x, const T* y, const T* gy, T* gx, std::int64_t n, T a,
+                              T b) {
   for (std::int64_t i = 0; i < n; ++i)
     gx[i] = gy[i] * Op::derivative(x[i], y[i], a, b);
 }
@@ -50,7 +53,7 @@ template <class Visit> void for_each_broadcast(const BroadcastPlan& plan, Visit&
 
 // z = f(a, b) with broadcasting.
 template <class Op, class T>
-void binary_forward(const T* a, const T* b, T* z, const BroadcastPlan& plan) {
+void binary_forward_reference(const T* a, const T* b, T* z, const BroadcastPlan& plan) {
   for_each_broadcast(plan, [&](std::int64_t i, std::int64_t ia, std::int64_t ib) {
     z[i] = Op::value(a[ia], b[ib]);
   });
@@ -59,8 +62,8 @@ void binary_forward(const T* a, const T* b, T* z, const BroadcastPlan& plan) {
 // ga += gz * dz/da and gb += gz * dz/db, summed over the axes each input was repeated along.
 // Either gradient may be null when that input needs none. ga and gb start zeroed.
 template <class Op, class T>
-void binary_backward(const T* a, const T* b, const T* z, const T* gz, T* ga, T* gb,
-                     const BroadcastPlan& plan) {
+void binary_backward_reference(const T* a, const T* b, const T* z, const T* gz, T* ga, T* gb,
+                               const BroadcastPlan& plan) {
   for_each_broadcast(plan, [&](std::int64_t i, std::int64_t ia, std::int64_t ib) {
     if (ga)
       ga[ia] += gz[i] * Op::derivative_a(a[ia], b[ib], z[i]);

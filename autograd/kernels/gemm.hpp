@@ -28,8 +28,20 @@ void gemm_reference(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, 
     }
 }
 
-template <class T> void gemm(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c) {
-  gemm_reference(g, alpha, a, b, beta, c);
-}
+// The fast GEMM (gemm.cpp): A and B packed into panels, a register-blocked micro-kernel over
+// SIMD batches, cache blocking, and OpenMP over bands of C. Defined for float and double.
+// Bitwise the same result for any number of threads.
+template <class T> void gemm(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c);
+
+extern template void gemm<float>(const GemmArgs&, float, const float*, const float*, float, float*);
+extern template void gemm<double>(const GemmArgs&, double, const double*, const double*, double,
+                                  double*);
+
+// The micro-kernel's tile and the instruction set it was compiled for, for the benchmarks.
+struct GemmInfo {
+  const char* arch;
+  int mr, nr, kc;
+};
+template <class T> GemmInfo gemm_info();
 
 } // namespace tapegrad::kernels

@@ -24,6 +24,13 @@ template <std::floating_point T> T min(T a, T b) {
 template <std::floating_point T> T where(bool condition, T if_true, T if_false) {
   return condition ? if_true : if_false;
 }
+// For SIMD batches: the condition is a batch of booleans, and xsimd's select (found by
+// argument-dependent lookup) picks lane by lane.
+template <class Condition, class V>
+requires(!std::same_as<Condition, bool>) V
+    where(const Condition& condition, const V& if_true, const V& if_false) {
+  return select(condition, if_true, if_false);
+}
 // sign(0) = 0: the subgradient PyTorch uses for |x| at its kink.
 template <std::floating_point T> T sign(T x) {
   return static_cast<T>((x > T(0)) - (x < T(0)));

@@ -1,7 +1,8 @@
 #pragma once
 // Reductions along one axis of a contiguous buffer viewed as [outer, n, inner]: y[o, i] is reduced
 // over x[o, 0..n, i]. The backward loops write (not accumulate) gx of shape [outer, n, inner].
-// Plain reference loops; they know nothing of tensors or tapes.
+// Plain reference loops; the SIMD and OpenMP versions the ops call are in reduce_simd.hpp. They
+// know nothing of tensors or tapes.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -15,7 +16,7 @@ struct AxisView {
   }
 };
 
-template <class T> void sum_axis_forward(const T* x, T* y, AxisView v) {
+template <class T> void sum_axis_forward_reference(const T* x, T* y, AxisView v) {
   for (std::int64_t o = 0; o < v.outer; ++o)
     for (std::int64_t i = 0; i < v.inner; ++i) {
       T acc = 0;
@@ -26,14 +27,14 @@ template <class T> void sum_axis_forward(const T* x, T* y, AxisView v) {
 }
 
 // gx[o, j, i] = gy[o, i]
-template <class T> void sum_axis_backward(const T* gy, T* gx, AxisView v) {
+template <class T> void sum_axis_backward_reference(const T* gy, T* gx, AxisView v) {
   for (std::int64_t o = 0; o < v.outer; ++o)
     for (std::int64_t j = 0; j < v.n; ++j)
       for (std::int64_t i = 0; i < v.inner; ++i)
         gx[v.at(o, j, i)] = gy[o * v.inner + i];
 }
 
-template <class T> void max_axis_forward(const T* x, T* y, AxisView v) {
+template <class T> void max_axis_forward_reference(const T* x, T* y, AxisView v) {
   for (std::int64_t o = 0; o < v.outer; ++o)
     for (std::int64_t i = 0; i < v.inner; ++i) {
       T best = -std::numeric_limits<T>::infinity();
@@ -49,7 +50,8 @@ template <class T> void max_axis_forward(const T* x, T* y, AxisView v) {
 }
 
 // The gradient goes to the maximal entries, shared evenly when several tie (as torch.amax).
-template <class T> void max_axis_backward(const T* x, const T* y, const T* gy, T* gx, AxisView v) {
+template <class T>
+void max_axis_backward_reference(const T* x, const T* y, const T* gy, T* gx, AxisView v) {
   for (std::int64_t o = 0; o < v.outer; ++o)
     for (std::int64_t i = 0; i < v.inner; ++i) {
       const T best = y[o * v.inner + i];
@@ -72,7 +74,7 @@ template <class T> T logsumexp_shift(const T* x, std::int64_t stride, std::int64
 }
 
 // y = m + log(sum_j exp(x_j - m))
-template <class T> void logsumexp_axis_forward(const T* x, T* y, AxisView v) {
+template <class T> void logsumexp_axis_forward_reference(const T* x, T* y, AxisView v) {
   for (std::int64_t o = 0; o < v.outer; ++o)
     for (std::int64_t i = 0; i < v.inner; ++i) {
       const T* row = x + v.at(o, 0, i);
@@ -86,7 +88,7 @@ template <class T> void logsumexp_axis_forward(const T* x, T* y, AxisView v) {
 
 // d logsumexp / dx_j = softmax_j = exp(x_j - y)
 template <class T>
-void logsumexp_axis_backward(const T* x, const T* y, const T* gy, T* gx, AxisView v) {
+void logsumexp_axis_backward_reference(const T* x, const T* y, const T* gy, T* gx, AxisView v) {
   for (std::int64_t o = 0; o < v.outer; ++o)
     for (std::int64_t j = 0; j < v.n; ++j)
       for (std::int64_t i = 0; i < v.inner; ++i) {
@@ -96,7 +98,7 @@ void logsumexp_axis_backward(const T* x, const T* y, const T* gy, T* gx, AxisVie
 }
 
 // y_j = x_j - logsumexp(x)
-template <class T> void log_softmax_axis_forward(const T* x, T* y, AxisView v) {
+template <class T> void log_softmax_axis_forward_reference(const T* x, T* y, AxisView v) {
   for (std::int64_t o = 0; o < v.outer; ++o)
     for (std::int64_t i = 0; i < v.inner; ++i) {
       const T* row = x + v.at(o, 0, i);
@@ -111,7 +113,8 @@ template <class T> void log_softmax_axis_forward(const T* x, T* y, AxisView v) {
 }
 
 // gx_j = gy_j - softmax_j * sum_k gy_k, with softmax_j = exp(y_j)
-template <class T> void log_softmax_axis_backward(const T* y, const T* gy, T* gx, AxisView v) {
+template <class T>
+void log_softmax_axis_backward_reference(const T* y, const T* gy, T* gx, AxisView v) {
   for (std::int64_t o = 0; o < v.outer; ++o)
     for (std::int64_t i = 0; i < v.inner; ++i) {
       T total = 0;

@@ -1,0 +1,225 @@
+// The packed GEMM, in the structure of BLIS (Van Zee and van de Geijn, 2015):
+//
+//   for jc in blocks of NC columns of C        B block (KC x NC) packed, lives in L3
+//     for pc in blocks of KC of the k axis
+//       pack B[pc, jc] into NR-wide micro-panels
+//       for ic in blocks of MC rows of C      A block (MC x KC) packed, lives in L2
+//         pack A[ic, pc] into MR-tall micro-panels
+//         for jr, ir: micro-kernel            B micro-panel (KC x NR) lives in L1
+//
+// The micro-kernel keeps an MR x NR tile of C in registers (MR rows of NV SIMD batches) and, per
+// step of k, loads NV batches of B and broadcasts MR values of A into MR * NV fused multiply-adds.
+// Packing reads op(A) and op(B) through the transpose flags, so no transpose is materialised, and
+// pads edge panels with zeros, so the micro-kernel always computes a full tile: every element of C
+// is the same sequence of operations wherever its tile falls. Threads each take a band of C's
+// rows (or columns) and run the whole loop nest on it with their own packing buffers; since the
+// k blocking is fixed, the result does not depend on the number of threads.
+#include "autograd/kernels/gemm.hpp"
+
+#include "autograd/kernels/parallel.hpp"
+#include "autograd/kernels/scratch.hpp"
+#include "autograd/kernels/simd.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tapegrad::kernels {
+
+namespace {
+
+template <class T> struct Blocking {
+  static constexpr std::int64_t nv = 2;                // SIMD batches per row of the tile
+  static constexpr std::int64_t nr = nv * kWidth<T>;   // columns of the tile
+  static constexpr bool wide = sizeof(Batch<T>) >= 64; // AVX-512: 32 vector registers
+  static constexpr std::int64_t mr = wide ? 12 : 6;    // rows of the tile: mr * nv accumulators
+  static constexpr std::int64_t kc = 256;              // B micro-panel kc x nr stays in L1
+  static constexpr std::int64_t mc = 16 * mr;          // A block mc x kc stays in L2
+  static constexpr std::int64_t nc = 4096 / nr * nr;   // B block kc x nc stays in L3
+};
+
+// Rows [i0, i0 + mc) and k range [p0, p0 + kc) of op(A), as mr-tall micro-panels: panel q holds
+// packed[q * mr * kc + p * mr + r] = op(A)(i0 + q * mr + r, p0 + p), zero past the last row.
+template <class T>
+void pack_a(const GemmArgs& g, const T* a, std::int64_t i0, std::int64_t mc, std::int64_t p0,
+            std::int64_t kc, T* packed) {
+  constexpr std::int64_t mr = Blocking<T>::mr;
+  for (std::int64_t q = 0; q * mr < mc; ++q, packed += mr * kc) {
+    const std::int64_t rows = std::min(mr, mc - q * mr), i = i0 + q * mr;
+    if (g.transpose_a) { // op(A)(i, p) = a[p * lda + i]: rows are contiguous
+      for (std::int64_t p = 0; p < kc; ++p) {
+        const T* src = a + (p0 + p) * g.lda + i;
+        T* dst = packed + p * mr;
+        for (std::int64_t r = 0; r < rows; ++r)
+          dst[r] = src[r];
+        for (std::int64_t r = rows; r < mr; ++r)
+          dst[r] = T(0);
+      }
+    } else { // op(A)(i, p) = a[i * lda + p]: k is contiguous
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const T* src = a + (i + r) * g.lda + p0;
+        for (std::int64_t p = 0; p < kc; ++p)
+          packed[p * mr + r] = src[p];
+      }
+      for (std::int64_t r = rows; r < mr; ++r)
+        for (std::int64_t p = 0; p < kc; ++p)
+          packed[p * mr + r] = T(0);
+    }
+  }
+}
+
+// Columns [j0, j0 + nc) and k range [p0, p0 + kc) of op(B), as nr-wide micro-panels: panel q holds
+// packed[q * nr * kc + p * nr + c] = op(B)(p0 + p, j0 + q * nr + c), zero past the last column.
+template <class T>
+void pack_b(const GemmArgs& g, const T* b, std::int64_t j0, std::int64_t nc, std::int64_t p0,
+            std::int64_t kc, T* packed) {
+  constexpr std::int64_t nr = Blocking<T>::nr;
+  for (std::int64_t q = 0; q * nr < nc; ++q, packed += nr * kc) {
+    const std::int64_t cols = std::min(nr, nc - q * nr), j = j0 + q * nr;
+    if (g.transpose_b) { // op(B)(p, j) = b[j * ldb + p]: k is contiguous
+      for (std::int64_t c = 0; c < cols; ++c) {
+        const T* src = b + (j + c) * g.ldb + p0;
+        for (std::int64_t p = 0; p < kc; ++p)
+          packed[p * nr + c] = src[p];
+      }
+      for (std::int64_t c = cols; c < nr; ++c)
+        for (std::int64_t p = 0; p < kc; ++p)
+          packed[p * nr + c] = T(0);
+    } else { // op(B)(p, j) = b[p * ldb + j]: columns are contiguous
+      for (std::int64_t p = 0; p < kc; ++p) {
+        const T* src = b + (p0 + p) * g.ldb + j;
+        T* dst = packed + p * nr;
+        if (cols == nr) {
+          for (std::int64_t v = 0; v < Blocking<T>::nv; ++v)
+            store(dst + v * kWidth<T>, load(src + v * kWidth<T>));
+        } else {
+          for (std::int64_t c = 0; c < cols; ++c)
+            dst[c] = src[c];
+          for (std::int64_t c = cols; c < nr; ++c)
+            dst[c] = T(0);
+        }
+      }
+    }
+  }
+}
+
+// C tile (rows x cols of it are real) = alpha * A panel B panel + beta * C tile, with beta = 0
+// meaning "overwrite" (a NaN in C is not propagated).
+template <class T>
+void micro_kernel(std::int64_t kc, const T* a, const T* b, T alpha, T beta, T* c, std::int64_t ldc,
+                  std::int64_t rows, std::int64_t cols) {
+  constexpr std::int64_t mr = Blocking<T>::mr, nv = Blocking<T>::nv, nr = Blocking<T>::nr;
+  constexpr std::int64_t w = kWidth<T>;
+  Batch<T> acc[mr][nv];
+  for (std::int64_t r = 0; r < rows; ++r) // the C tile arrives while the k loop runs
+    for (std::int64_t v = 0; v < nv; ++v)
+      __builtin_prefetch(c + r * ldc + v * w, 1);
+  for (std::int64_t r = 0; r < mr; ++r)
+    for (std::int64_t v = 0; v < nv; ++v)
+      acc[r][v] = Batch<T>(T(0));
+  for (std::int64_t p = 0; p < kc; ++p, a += mr, b += nr) {
+    Batch<T> bv[nv];
+    for (std::int64_t v = 0; v < nv; ++v)
+      bv[v] = Batch<T>::load_aligned(b + v * w);
+    for (std::int64_t r = 0; r < mr; ++r) {
+      const Batch<T> ar(a[r]);
+      for (std::int64_t v = 0; v < nv; ++v)
+        acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]);
+    }
+  }
+  const Batch<T> alpha_v(alpha), beta_v(beta);
+  if (rows == mr && cols == nr) {
+    for (std::int64_t r = 0; r < mr; ++r)
+      for (std::int64_t v = 0; v < nv; ++v) {
+        T* out = c + r * ldc + v * w;
+        store(out, beta == T(0) ? alpha_v * acc[r][v]
+                                : xsimd::fma(alpha_v, acc[r][v], beta_v * load(out)));
+      }
+    return;
+  }
+  alignas(64) T tile[mr * nr];
+  for (std::int64_t r = 0; r < mr; ++r)
+    for (std::int64_t v = 0; v < nv; ++v)
+      acc[r][v].store_aligned(tile + r * nr + v * w);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t j = 0; j < cols; ++j) {
+      T& out = c[r * ldc + j];
+      out = beta == T(0) ? alpha * tile[r * nr + j] : std::fma(alpha, tile[r * nr + j], beta * out);
+    }
+}
+
+// The loop nest over rows [i_begin, i_end) and columns [j_begin, j_end) of C, on one thread.
+template <class T>
+void gemm_band(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c,
+               std::int64_t i_begin, std::int64_t i_end, std::int64_t j_begin, std::int64_t j_end) {
+  using B = Blocking<T>;
+  T* packed_a = scratch<T>(ScratchSlot::PackA, static_cast<std::size_t>(B::mc * B::kc));
+  T* packed_b = scratch<T>(ScratchSlot::PackB, static_cast<std::size_t>(B::nc * B::kc));
+  for (std::int64_t jc = j_begin; jc < j_end; jc += B::nc) {
+    const std::int64_t nc = std::min(B::nc, j_end - jc);
+    for (std::int64_t pc = 0; pc < g.k; pc += B::kc) {
+      const std::int64_t kc = std::min(B::kc, g.k - pc);
+      const T beta_here = pc == 0 ? beta : T(1); // later k blocks add to what the first wrote
+      pack_b(g, b, jc, nc, pc, kc, packed_b);
+      for (std::int64_t ic = i_begin; ic < i_end; ic += B::mc) {
+        const std::int64_t mc = std::min(B::mc, i_end - ic);
+        pack_a(g, a, ic, mc, pc, kc, packed_a);
+        for (std::int64_t jr = 0; jr < nc; jr += B::nr)
+          for (std::int64_t ir = 0; ir < mc; ir += B::mr)
+            micro_kernel(kc, packed_a + ir * kc, packed_b + jr * kc, alpha, beta_here,
+                         c + (ic + ir) * g.ldc + jc + jr, g.ldc, std::min(B::mr, mc - ir),
+                         std::min(B::nr, nc - jr));
+      }
+    }
+  }
+}
+
+// C = beta * C when there is nothing to multiply (k = 0).
+template <class T> void scale_c(const GemmArgs& g, T beta, T* c) {
+  for (std::int64_t i = 0; i < g.m; ++i)
+    for (std::int64_t j = 0; j < g.n; ++j)
+      c[i * g.ldc + j] = beta == T(0) ? T(0) : beta * c[i * g.ldc + j];
+}
+
+} // namespace
+
+template <class T> void gemm(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c) {
+  using B = Blocking<T>;
+  if (g.m <= 0 || g.n <= 0)
+    return;
+  if (g.k <= 0) {
+    scale_c(g, beta, c);
+    return;
+  }
+  const std::int64_t work = g.m * g.n * g.k / 16; // in units comparable to a streaming element
+  const int threads = omp_get_max_threads();
+  if (work < kMinParallelWork || threads == 1 || omp_in_parallel()) {
+    gemm_band(g, alpha, a, b, beta, c, 0, g.m, 0, g.n);
+    return;
+  }
+  // Bands of whole tiles along the longer side of C, one per thread.
+  const bool by_rows = g.m >= g.n;
+  const std::int64_t unit = by_rows ? B::mr : B::nr, extent = by_rows ? g.m : g.n;
+  const std::int64_t band = ceil_div(ceil_div(extent, threads), unit) * unit;
+  const std::int64_t bands = ceil_div(extent, band);
+#pragma omp parallel for schedule(static) num_threads(static_cast <int>(bands))
+  for (std::int64_t t = 0; t < bands; ++t) {
+    const std::int64_t begin = t * band, end = std::min(extent, begin + band);
+    if (by_rows)
+      gemm_band(g, alpha, a, b, beta, c, begin, end, 0, g.n);
+    else
+      gemm_band(g, alpha, a, b, beta, c, 0, g.m, begin, end);
+  }
+}
+
+template void gemm<float>(const GemmArgs&, float, const float*, const float*, float, float*);
+template void gemm<double>(const GemmArgs&, double, const double*, const double*, double, double*);
+
+template <class T> GemmInfo gemm_info() {
+  using B = Blocking<T>;
+  return {simd_arch_name(), static_cast<int>(B::mr), static_cast<int>(B::nr),
+          static_cast<int>(B::kc)};
+}
+template GemmInfo gemm_info<float>();
+template GemmInfo gemm_info<double>();
+
+} // namespace tapegrad::kernels

@@ -1,0 +1,262 @@
+#pragma once
+// The reductions the ops call. Along the last axis (inner == 1, one contiguous row per output)
+// a row is reduced with SIMD batches (xsimd's exp and log for logsumexp and log_softmax) and rows
+// are spread over OpenMP threads; a very long row is cut into pieces of kBlock whose partial sums
+// are added in order. Along another axis (inner > 1) the SIMD lanes run across `inner`, each lane
+// summing in the same order as the reference. Other cases run the reference loops, one slab of
+// `outer` at a time in parallel. Nothing depends on the number of threads.
+#include "autograd/kernels/parallel.hpp"
+#include "autograd/kernels/reduce.hpp"
+#include "autograd/kernels/scratch.hpp"
+#include "autograd/kernels/simd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tapegrad::kernels {
+
+namespace detail {
+
+// Four accumulators hide the latency of the adds; the order is fixed by position.
+template <class T> T simd_sum(const T* x, std::int64_t n) {
+  constexpr std::int64_t w = kWidth<T>;
+  Batch<T> acc0(T(0)), acc1(T(0)), acc2(T(0)), acc3(T(0));
+  std::int64_t j = 0;
+  for (; j + 4 * w <= n; j += 4 * w) {
+    acc0 += load(x + j);
+    acc1 += load(x + j + w);
+    acc2 += load(x + j + 2 * w);
+    acc3 += load(x + j + 3 * w);
+  }
+  for (; j + w <= n; j += w)
+    acc0 += load(x + j);
+  T total = xsimd::hadd((acc0 + acc1) + (acc2 + acc3));
+  for (; j < n; ++j)
+    total += x[j];
+  return total;
+}
+
+// The largest element, ignoring NaN (callers that must propagate NaN check for it separately).
+template <class T> T simd_max(const T* x, std::int64_t n) {
+  constexpr std::int64_t w = kWidth<T>;
+  T best = -std::numeric_limits<T>::infinity();
+  std::int64_t j = 0;
+  if (n >= w) {
+    Batch<T> acc(best);
+    for (; j + w <= n; j += w) {
+      const Batch<T> v = load(x + j);
+      acc = xsimd::select(v > acc, v, acc);
+    }
+    alignas(64) T lanes[kWidth<T>];
+    acc.store_aligned(lanes);
+    for (std::int64_t l = 0; l < w; ++l)
+      best = lanes[l] > best ? lanes[l] : best;
+  }
+  for (; j < n; ++j)
+    best = x[j] > best ? x[j] : best;
+  return best;
+}
+
+template <class T> bool has_nan(const T* x, std::int64_t n) {
+  constexpr std::int64_t w = kWidth<T>;
+  std::int64_t j = 0;
+  xsimd::batch_bool<T> seen(false);
+  for (; j + w <= n; j += w) {
+    const Batch<T> v = load(x + j);
+    seen = seen | (v != v);
+  }
+  bool found = xsimd::any(seen);
+  for (; j < n; ++j)
+    found = found || std::isnan(x[j]);
+  return found;
+}
+
+// sum_j exp(x_j - shift)
+template <class T> T simd_sum_exp(const T* x, std::int64_t n, T shift) {
+  constexpr std::int64_t w = kWidth<T>;
+  const Batch<T> s(shift);
+  Batch<T> acc0(T(0)), acc1(T(0));
+  std::int64_t j = 0;
+  for (; j + 2 * w <= n; j += 2 * w) {
+    acc0 += xsimd::exp(load(x + j) - s);
+    acc1 += xsimd::exp(load(x + j + w) - s);
+  }
+  for (; j + w <= n; j += w)
+    acc0 += xsimd::exp(load(x + j) - s);
+  T total = xsimd::hadd(acc0 + acc1);
+  for (; j < n; ++j)
+    total += std::exp(x[j] - shift);
+  return total;
+}
+
+// log sum_j exp(x_j), shifted by the maximum (0 when that is infinite, as the reference).
+template <class T> T row_logsumexp(const T* x, std::int64_t n) {
+  T m = simd_max(x, n);
+  m = std::isfinite(m) ? m : T(0);
+  return m + std::log(simd_sum_exp(x, n, m));
+}
+
+// Runs the reference loop on slabs of `outer` in parallel: for cases without a SIMD form.
+template <class Loop> void reference_by_slab(AxisView v, std::int64_t cost, Loop&& loop) {
+  parallel_blocks(v.outer, v.outer * v.n * v.inner * cost, [&](std::int64_t o) {
+    loop(o, AxisView{1, v.n, v.inner});
+  });
+}
+
+// Calls row(r) for each of `rows` rows of length n, in parallel groups of rows.
+template <class Row>
+void for_each_row(std::int64_t rows, std::int64_t n, std::int64_t cost, Row&& row) {
+  const std::int64_t group = std::max<std::int64_t>(1, kBlock / std::max<std::int64_t>(n, 1));
+  parallel_blocks(ceil_div(rows, group), rows * n * cost, [&](std::int64_t block) {
+    for (std::int64_t r = block * group; r < std::min(rows, (block + 1) * group); ++r)
+      row(r);
+  });
+}
+
+} // namespace detail
+
+template <class T> void sum_axis_forward(const T* x, T* y, AxisView v) {
+  if (v.inner == 1) {
+    // Rows cut into pieces of kBlock, whose sums are added in order.
+    const std::int64_t pieces = std::max<std::int64_t>(1, ceil_div(v.n, kBlock));
+    T* partial = scratch<T>(ScratchSlot::Partials, static_cast<std::size_t>(v.outer * pieces));
+    for_each_row_piece(v.outer, v.n, 1, [&](std::int64_t r, std::int64_t begin, std::int64_t end) {
+      partial[r * pieces + begin / kBlock] = detail::simd_sum(x + r * v.n + begin, end - begin);
+    });
+    for (std::int64_t r = 0; r < v.outer; ++r) {
+      T total = 0;
+      for (std::int64_t piece = 0; piece < pieces; ++piece)
+        total += partial[r * pieces + piece];
+      y[r] = total;
+    }
+    return;
+  }
+  // y[o, i] = sum_j x[o, j, i]: lanes across i, j in order.
+  for_each_row_piece(v.outer, v.inner, v.n,
+                     [&](std::int64_t o, std::int64_t begin, std::int64_t end) {
+                       T* out = y + o * v.inner;
+                       std::fill(out + begin, out + end, T(0));
+                       for (std::int64_t j = 0; j < v.n; ++j) {
+                         const T* row = x + v.at(o, j, 0);
+                         std::int64_t i = begin;
+                         for (; i + kWidth<T> <= end; i += kWidth<T>)
+                           store(out + i, load(out + i) + load(row + i));
+                         for (; i < end; ++i)
+                           out[i] += row[i];
+                       }
+                     });
+}
+
+// gx[o, j, i] = gy[o, i]
+template <class T> void sum_axis_backward(const T* gy, T* gx, AxisView v) {
+  for_each_row_piece(v.outer * v.n, v.inner, 1,
+                     [&](std::int64_t r, std::int64_t begin, std::int64_t end) {
+                       const T* from = gy + r / v.n * v.inner;
+                       std::copy(from + begin, from + end, gx + r * v.inner + begin);
+                     });
+}
+
+template <class T> void max_axis_forward(const T* x, T* y, AxisView v) {
+  if (v.inner != 1) {
+    detail::reference_by_slab(v, 1, [&](std::int64_t o, AxisView slab) {
+      max_axis_forward_reference(x + o * v.n * v.inner, y + o * v.inner, slab);
+    });
+    return;
+  }
+  detail::for_each_row(v.outer, v.n, 1, [&](std::int64_t r) {
+    const T* row = x + r * v.n;
+    if (detail::has_nan(row, v.n)) // NaN propagates: the reference picks the first one
+      max_axis_forward_reference(row, y + r, AxisView{1, v.n, 1});
+    else
+      y[r] = detail::simd_max(row, v.n);
+  });
+}
+
+// The gradient goes to the maximal entries, shared evenly when several tie.
+template <class T> void max_axis_backward(const T* x, const T* y, const T* gy, T* gx, AxisView v) {
+  detail::reference_by_slab(v, 2, [&](std::int64_t o, AxisView slab) {
+    const std::int64_t offset = o * v.n * v.inner;
+    max_axis_backward_reference(x + offset, y + o * v.inner, gy + o * v.inner, gx + offset, slab);
+  });
+}
+
+// y = m + log(sum_j exp(x_j - m))
+template <class T> void logsumexp_axis_forward(const T* x, T* y, AxisView v) {
+  if (v.inner != 1) {
+    detail::reference_by_slab(v, 4, [&](std::int64_t o, AxisView slab) {
+      logsumexp_axis_forward_reference(x + o * v.n * v.inner, y + o * v.inner, slab);
+    });
+    return;
+  }
+  detail::for_each_row(v.outer, v.n, 4,
+                       [&](std::int64_t r) { y[r] = detail::row_logsumexp(x + r * v.n, v.n); });
+}
+
+// gx_j = gy * exp(x_j - y)
+template <class T>
+void logsumexp_axis_backward(const T* x, const T* y, const T* gy, T* gx, AxisView v) {
+  if (v.inner != 1) {
+    detail::reference_by_slab(v, 4, [&](std::int64_t o, AxisView slab) {
+      const std::int64_t offset = o * v.n * v.inner;
+      logsumexp_axis_backward_reference(x + offset, y + o * v.inner, gy + o * v.inner, gx + offset,
+                                        slab);
+    });
+    return;
+  }
+  detail::for_each_row(v.outer, v.n, 4, [&](std::int64_t r) {
+    const T* row = x + r * v.n;
+    T* out = gx + r * v.n;
+    const Batch<T> g(gy[r]), lse(y[r]);
+    std::int64_t j = 0;
+    for (; j + kWidth<T> <= v.n; j += kWidth<T>)
+      store(out + j, g * xsimd::exp(load(row + j) - lse));
+    for (; j < v.n; ++j)
+      out[j] = gy[r] * std::exp(row[j] - y[r]);
+  });
+}
+
+// y_j = x_j - logsumexp(x)
+template <class T> void log_softmax_axis_forward(const T* x, T* y, AxisView v) {
+  if (v.inner != 1) {
+    detail::reference_by_slab(v, 4, [&](std::int64_t o, AxisView slab) {
+      const std::int64_t offset = o * v.n * v.inner;
+      log_softmax_axis_forward_reference(x + offset, y + offset, slab);
+    });
+    return;
+  }
+  detail::for_each_row(v.outer, v.n, 4, [&](std::int64_t r) {
+    const T* row = x + r * v.n;
+    T* out = y + r * v.n;
+    const T lse = detail::row_logsumexp(row, v.n);
+    const Batch<T> lse_v(lse);
+    std::int64_t j = 0;
+    for (; j + kWidth<T> <= v.n; j += kWidth<T>)
+      store(out + j, load(row + j) - lse_v);
+    for (; j < v.n; ++j)
+      out[j] = row[j] - lse;
+  });
+}
+
+// gx_j = gy_j - exp(y_j) * sum_k gy_k
+template <class T> void log_softmax_axis_backward(const T* y, const T* gy, T* gx, AxisView v) {
+  if (v.inner != 1) {
+    detail::reference_by_slab(v, 4, [&](std::int64_t o, AxisView slab) {
+      const std::int64_t offset = o * v.n * v.inner;
+      log_softmax_axis_backward_reference(y + offset, gy + offset, gx + offset, slab);
+    });
+    return;
+  }
+  detail::for_each_row(v.outer, v.n, 4, [&](std::int64_t r) {
+    const std::int64_t offset = r * v.n;
+    const T total = detail::simd_sum(gy + offset, v.n);
+    const Batch<T> total_v(total);
+    std::int64_t j = 0;
+    for (; j + kWidth<T> <= v.n; j += kWidth<T>)
+      store(gx + offset + j, load(gy + offset + j) - xsimd::exp(load(y + offset + j)) * total_v);
+    for (; j < v.n; ++j)
+      gx[offset + j] = gy[offset + j] - std::exp(y[offset + j]) * total;
+  });
+}
+
+} // namespace tapegrad::kernels

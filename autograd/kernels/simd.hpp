@@ -1,0 +1,34 @@
+#pragma once
+// xsimd, for the kernels' implementation only (no public header includes this). The batch width
+// is xsimd's default architecture for the compile flags: AVX-512 with -march=native on a machine
+// that has it (the TAPEGRAD_NATIVE build option, on by default), AVX2, or SSE2 for a portable
+// build.
+// GCC 12 warns that the AVX-512 intrinsics' deliberately undefined registers (_mm512_undefined_*)
+// may be used uninitialized once they are inlined into our loops; the state at the intrinsics'
+// own lines is what counts, so this has to come before they are included.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <xsimd/xsimd.hpp>
+
+#include <cstdint>
+
+namespace tapegrad::kernels {
+
+template <class T> using Batch = xsimd::batch<T>;
+template <class T> inline constexpr std::int64_t kWidth = static_cast<std::int64_t>(Batch<T>::size);
+
+// The instruction set the kernels were compiled for, e.g. "avx512bw", as the benchmarks print it.
+inline const char* simd_arch_name() {
+  return xsimd::default_arch::name();
+}
+
+template <class T> Batch<T> load(const T* p) {
+  return Batch<T>::load_unaligned(p);
+}
+template <class T> void store(T* p, const Batch<T>& v) {
+  v.store_unaligned(p);
+}
+
+} // namespace tapegrad::kernels
