@@ -1,11 +1,13 @@
-// sine_fit: a one-hidden-layer network written directly on the engine fits a noisy sine.
+// sine_fit: a one-hidden-layer network built from nn fits a noisy sine.
 //
 //   y = sin(x) + 0.1 * noise,  x ~ U(-3, 3)
-//   model: h = tanh(x W1 + b1), prediction = h W2 + b2, loss = mean squared error
+//   model: nn::MLP(1, {hidden}, 1, Tanh): Linear, tanh, Linear;  loss = mean squared error
 //
-// Every step is the whole autograd cycle: record the forward pass on the tape, walk it backward
-// once, update the parameters with recording off, clear the tape.
+// Every step is the whole autograd cycle: zero the gradients, record the forward pass on the
+// tape, walk it backward once, let the optimiser update the parameters (with recording off),
+// clear the tape.
 #include <autograd/autograd.hpp>
+#include <nn/nn.hpp>
 
 #include <fmt/format.h>
 
@@ -24,7 +26,6 @@ struct Options {
   std::int64_t hidden = 32;
   std::uint64_t seed = 1;
   double lr = 0.01;
-  double momentum = 0.9;
 };
 
 std::int64_t parse_count(std::string_view flag, std::string_view text) {
@@ -41,7 +42,7 @@ Options parse(int argc, char** argv) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::puts("usage: sine_fit [--steps N] [--hidden N] [--seed N]\n"
-                "Fits y = sin(x) + noise with a tanh network written directly on the engine,\n"
+                "Fits y = sin(x) + noise with a one-hidden-layer tanh network (nn::MLP, Adam),\n"
                 "printing the training loss as it falls.");
       std::exit(0);
     }
@@ -60,22 +61,6 @@ Options parse(int argc, char** argv) {
   return options;
 }
 
-// Gradient descent with momentum: v = momentum * v + dL/dp, then p -= lr * v. It works on the raw
-// buffers, outside the tape: an update is not part of the model's computation.
-void sgd_momentum_step(const std::vector<Tensor>& parameters, std::vector<Tensor>& velocities,
-                       const Options& options) {
-  const auto lr = static_cast<float>(options.lr), momentum = static_cast<float>(options.momentum);
-  for (std::size_t k = 0; k < parameters.size(); ++k) {
-    float* value = parameters[k].data_ptr<float>();
-    const float* grad = parameters[k].grad().data_ptr<float>();
-    float* velocity = velocities[k].data_ptr<float>();
-    for (std::int64_t i = 0; i < parameters[k].numel(); ++i) {
-      velocity[i] = momentum * velocity[i] + grad[i];
-      value[i] -= lr * velocity[i];
-    }
-  }
-}
-
 int run(const Options& options) {
   Generator gen(options.seed);
   const std::int64_t n = 256, h = options.hidden;
@@ -85,26 +70,16 @@ int run(const Options& options) {
     clean_y.push_back(std::sin(xi));
   const Tensor y = from_vector(clean_y, {n, 1}) + randn({n, 1}, gen) * 0.1;
 
-  // W2 scaled by 1/sqrt(h) keeps the first predictions of order one.
-  Tensor w1 = randn({1, h}, gen).requires_grad_().set_name("W1");
-  Tensor b1 = zeros({h}).requires_grad_().set_name("b1");
-  Tensor w2 =
-      (randn({h, 1}, gen) / std::sqrt(static_cast<double>(h))).requires_grad_().set_name("W2");
-  Tensor b2 = zeros({1}).requires_grad_().set_name("b2");
-  const std::vector<Tensor> parameters{w1, b1, w2, b2};
-  std::vector<Tensor> velocities;
-  for (const Tensor& p : parameters)
-    velocities.push_back(zeros_like(p));
+  nn::MLP model(1, {h}, 1, nn::Activation::Tanh, gen);
+  nn::Adam optimizer(model.parameters(), {.lr = options.lr});
 
-  fmt::print("fitting y = sin(x) + 0.1 noise on {} points with a {}-unit tanh layer\n", n, h);
+  fmt::print("fitting y = sin(x) + 0.1 noise on {} points with a {}-unit tanh layer:\n{}", n, h,
+             model.to_string());
   for (std::int64_t step = 0; step <= options.steps; ++step) {
-    const Tensor hidden = tanh(x.matmul(w1) + b1);     // [n, h]
-    const Tensor prediction = hidden.matmul(w2) + b2;  // [n, 1]
-    const Tensor loss = square(prediction - y).mean(); // []
-    for (Tensor p : parameters)
-      p.zero_grad();
+    optimizer.zero_grad();
+    const Tensor loss = square(model(x) - y).mean(); // model(x) is [n, 1]; the loss []
     loss.backward();
-    sgd_momentum_step(parameters, velocities, options);
+    optimizer.step();
     clear_tape();
     if (step % (options.steps / 10 > 0 ? options.steps / 10 : 1) == 0)
       fmt::print("step {:>6}  loss {:.6f}\n", step, loss.item<double>());
