@@ -2,30 +2,104 @@
 
 #include "autograd/error.hpp"
 
+#include <array>
+#include <bit>
 #include <cstdlib>
+#include <vector>
 
 namespace tapegrad {
 
 namespace {
-std::size_t round_up(std::size_t bytes) {
-  // aligned_alloc wants a multiple of the alignment; an empty tensor still gets a valid pointer.
-  const std::size_t a = Storage::kAlignment;
-  return bytes == 0 ? a : (bytes + a - 1) / a * a;
+
+// Size classes: 64 bytes, then eight per power of two. For 2^(p-1) < bytes <= 2^p the class
+// size is bytes rounded up to a multiple of 2^(p-3).
+constexpr int kClasses = 1 + 4 * 58;
+
+struct SizeClass {
+  int index;
+  std::size_t bytes;
+};
+
+SizeClass size_class(std::size_t bytes) {
+  if (bytes <= Storage::kAlignment)
+    return {0, Storage::kAlignment};
+  const int p = std::bit_width(bytes - 1); // 2^(p-1) < bytes <= 2^p, p >= 7
+  const std::size_t step = std::size_t{1} << (p - 3);
+  const std::size_t rounded = (bytes + step - 1) / step * step; // 5 to 8 steps
+  return {1 + (p - 7) * 4 + static_cast<int>(rounded / step - 5), rounded};
 }
+
+struct Cache {
+  std::array<std::vector<void*>, kClasses> free_lists;
+  StorageStats stats;
+  ~Cache();
+  void release() {
+    for (auto& list : free_lists) {
+      for (void* block : list)
+        std::free(block);
+      list.clear();
+    }
+    stats.cached_bytes = 0;
+  }
+};
+
+// Set when the thread's cache is destroyed (thread exit): later frees go straight to the system.
+thread_local bool cache_gone = false;
+thread_local Cache cache;
+
+Cache::~Cache() {
+  release();
+  cache_gone = true;
+}
+
+void* allocate(std::size_t bytes) {
+  const SizeClass c = size_class(bytes);
+  if (!cache_gone) {
+    auto& list = cache.free_lists[static_cast<std::size_t>(c.index)];
+    if (!list.empty()) {
+      void* block = list.back();
+      list.pop_back();
+      ++cache.stats.reused;
+      cache.stats.cached_bytes -= c.bytes;
+      return block;
+    }
+    ++cache.stats.system_allocations;
+  }
+  void* block = std::aligned_alloc(Storage::kAlignment, c.bytes);
+  if (block == nullptr)
+    fail("out of memory allocating {} bytes of tensor storage", bytes);
+  return block;
+}
+
+void deallocate(void* block, std::size_t bytes) {
+  if (cache_gone) {
+    std::free(block);
+    return;
+  }
+  const SizeClass c = size_class(bytes);
+  cache.free_lists[static_cast<std::size_t>(c.index)].push_back(block);
+  cache.stats.cached_bytes += c.bytes;
+}
+
 } // namespace
 
-Storage::Storage(std::size_t bytes)
-    : data_(std::aligned_alloc(kAlignment, round_up(bytes))), bytes_(bytes) {
-  if (data_ == nullptr)
-    fail("out of memory allocating {} bytes of tensor storage", bytes);
-}
+Storage::Storage(std::size_t bytes) : data_(allocate(bytes)), bytes_(bytes) {}
 
 Storage::~Storage() {
-  std::free(data_);
+  deallocate(data_, bytes_);
 }
 
 std::shared_ptr<Storage> allocate_storage(std::size_t bytes) {
   return std::make_shared<Storage>(bytes);
+}
+
+StorageStats storage_stats() {
+  return cache_gone ? StorageStats{} : cache.stats;
+}
+
+void release_cached_storage() {
+  if (!cache_gone)
+    cache.release();
 }
 
 } // namespace tapegrad

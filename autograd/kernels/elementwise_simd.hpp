@@ -25,8 +25,19 @@ template <class Op, class T> void unary_forward(const T* x, T* y, std::int64_t n
   parallel_blocks(ceil_div(n, kBlock), n * kUnaryCost, [&](std::int64_t block) {
     const std::int64_t end = std::min(n, (block + 1) * kBlock);
     std::int64_t i = block * kBlock;
-    for (; i + kWidth<T> <= end; i += kWidth<T>)
-      store(y + i, Op::value(load(x + i), av, bv));
+    for (; i + kWidth<T> <= end; i += kWidth<T>) {
+      Batch<T> yv = Op::value(load(x + i), av, bv);
+      // xsimd's log makes a NaN of its own (sign bit set) from a NaN input where std::log passes
+      // the input's through; redo a batch with a NaN with the scalar functions, so that a NaN
+      // prints the same ("nan" or "-nan") on both paths.
+      if (xsimd::any(xsimd::isnan(yv))) [[unlikely]] {
+        alignas(64) T lanes[kWidth<T>];
+        for (std::int64_t l = 0; l < kWidth<T>; ++l)
+          lanes[l] = Op::value(x[i + l], a, b);
+        yv = Batch<T>::load_aligned(lanes);
+      }
+      store(y + i, yv);
+    }
     for (; i < end; ++i)
       y[i] = Op::value(x[i], a, b);
   });
