@@ -1,0 +1,156 @@
+// mdn fit: train an MDN on columns of a CSV file and save it with its standardisation.
+#include "common/args.hpp"
+#include "common/fitting.hpp"
+#include "common/io.hpp"
+#include "mdn_cli/commands.hpp"
+
+#include <nn/data.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace tapegrad::examples {
+
+void choose_columns(const Table& table, const std::vector<std::string>& x,
+                    const std::vector<std::string>& y, std::vector<std::string>& x_names,
+                    std::vector<std::string>& y_names) {
+  y_names = y.empty() ? std::vector<std::string>{table.names.back()} : y;
+  for (const std::string& name : y_names)
+    table.index(name);
+  if (x.empty()) {
+    for (const std::string& name : table.names)
+      if (std::find(y_names.begin(), y_names.end(), name) == y_names.end())
+        x_names.push_back(name);
+    if (x_names.empty())
+      fail("{}: only the column(s) of y; expected at least one more column for the inputs",
+           table.source);
+  } else {
+    x_names = x;
+  }
+  for (const std::string& name : x_names) {
+    table.index(name);
+    if (std::find(y_names.begin(), y_names.end(), name) != y_names.end())
+      fail("--x: column '{}' is also the output (--y); expected different columns", name);
+  }
+}
+
+FitOutcome fit_table(const Table& table, const FitRequest& request) {
+  const Tensor x = table.matrix(request.x_names), y = table.matrix(request.y_names);
+  Tensor x_train = x, y_train = y, x_val, y_val;
+  if (request.validation > 0) {
+    const nn::Split split = nn::train_val_split({x, y}, request.validation, request.seed);
+    if (split.validation[0].size(0) == 0 || split.train[0].size(0) == 0)
+      fail("--val {}: {} rows leave an empty training or validation part; expected more rows "
+           "or another fraction",
+           request.validation, x.size(0));
+    x_train = split.train[0], y_train = split.train[1];
+    x_val = split.validation[0], y_val = split.validation[1];
+  } else if (request.components.size() > 1) {
+    fail("--components: choosing among {} values needs validation data; expected --val > 0",
+         request.components.size());
+  }
+
+  FitOutcome outcome;
+  double best = INFINITY;
+  for (std::int64_t k : request.components) {
+    FitSettings settings;
+    settings.model = request.model;
+    settings.model.components = k;
+    settings.train = request.train;
+    settings.seed = request.seed;
+    settings.label = fmt::format("K={}", k);
+    settings.quiet = request.quiet;
+    FittedMDN fitted = fit_mdn(x_train, y_train, x_val, y_val, settings);
+    SavedModel saved{fitted.model->options(), request.x_names, request.y_names,
+                     fitted.x_scale,          fitted.y_scale,  fitted.model};
+    // Validation NLL in the units of y, so that the table means something to the user.
+    const double val_nll =
+        x_val.defined() ? -saved.mixture(x_val).log_prob(y_val).mean().item<double>() : NAN;
+    outcome.candidates.emplace_back(k, val_nll);
+    if (!outcome.model.model || val_nll < best) {
+      best = val_nll;
+      outcome.model = saved;
+      outcome.history = fitted.result.history;
+    }
+  }
+  outcome.x_val = x_val;
+  outcome.y_val = y_val;
+  return outcome;
+}
+
+namespace {
+
+Args fit_args() {
+  return Args(
+      "mdn fit",
+      "Fits a mixture density network p(y | x) to columns of a CSV file (with a header row) and\n"
+      "saves it, with the standardisation of x and y, to one model file. With several\n"
+      "--components values it fits each and keeps the one with the best validation NLL.",
+      {{"data", "FILE", "training data, CSV with a header row (- reads standard input)", "", true},
+       {"x", "A,B", "input columns (default: every column but the outputs)"},
+       {"y", "C", "output column(s) (default: the last column)"},
+       {"components", "K[,K...]", "mixture components; several: choose by validation NLL", "5"},
+       {"noise", "MODEL", "full, diagonal, isotropic or fixed", "diagonal"},
+       {"hidden", "N[,N...]", "hidden layer widths", "64,64"},
+       {"activation", "NAME", "tanh or relu", "tanh"},
+       {"epochs", "N", "training epochs", "300"},
+       {"batch", "N", "mini-batch size", "128"},
+       {"lr", "F", "Adam learning rate", "0.005"},
+       {"val", "F", "share of rows held out for validation and early stopping", "0.1"},
+       {"patience", "N", "stop after N epochs without a better validation NLL (0: never)", "50"},
+       {"seed", "N", "seed of the weights, the split and the batches", "1"},
+       {"quiet", "", "no progress display"},
+       {"out", "FILE", "where to write the model", "", true}});
+}
+
+} // namespace
+
+int fit_command(int argc, char** argv) {
+  Args args = fit_args();
+  if (!args.parse(argc, argv, 2))
+    return 0;
+  FitRequest request;
+  request.components = args.integers("components", 1);
+  request.model.noise = mdn::parse_noise_model(args.text("noise"));
+  request.model.hidden = args.integers("hidden", 1);
+  request.model.activation = parse_activation(args.text("activation"));
+  request.train.epochs = args.integer("epochs", 1);
+  request.train.batch_size = args.integer("batch", 1);
+  request.train.lr = args.number("lr", 0, false);
+  request.validation = args.number("val", 0);
+  if (request.validation >= 1)
+    fail("mdn fit: '--val {}': expected a fraction in [0, 1)", args.text("val"));
+  request.train.patience = args.integer("patience", 0);
+  request.seed = static_cast<std::uint64_t>(args.integer("seed", 0));
+  request.train.seed = request.seed;
+  request.quiet = args.on("quiet");
+  const std::string out = args.text("out");
+  if (out == "-")
+    fail("mdn fit: '--out -': a model cannot go to standard output; expected a file name");
+
+  const Table table = read_csv(args.text("data"));
+  choose_columns(table, args.names("x"), args.names("y"), request.x_names, request.y_names);
+  const FitOutcome outcome = fit_table(table, request);
+
+  if (outcome.candidates.size() > 1) {
+    fmt::print("{:>10}  {:>14}\n", "components", "val NLL");
+    for (const auto& [k, nll] : outcome.candidates)
+      fmt::print("{:>10}  {:>14.4f}{}\n", k, nll,
+                 k == outcome.model.options.components ? "  <- kept" : "");
+  }
+  save_model(out, outcome.model);
+  const auto& kept = outcome.model.options;
+  fmt::print("fitted p({} | {}) with {} components ({} noise) on {} rows",
+             fmt::join(request.y_names, ","), fmt::join(request.x_names, ","), kept.components,
+             mdn::noise_model_name(kept.noise), table.rows());
+  for (const auto& [k, nll] : outcome.candidates)
+    if (k == kept.components && std::isfinite(nll))
+      fmt::print("; validation NLL {:.4f} nats per point", nll);
+  fmt::print("\nwrote {}\n", out);
+  return 0;
+}
+
+} // namespace tapegrad::examples
