@@ -97,8 +97,8 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
       const Tensor loss = model.nll(batch[0], batch[1]);
       const double value = loss.item<double>();
       if (!std::isfinite(value))
-        fail("train: the loss became {} at epoch {}, batch {}; try a smaller learning rate", value,
-             epoch, batch_index);
+        fail("train: the loss became {} at epoch {}, batch {}; try a smaller learning rate",
+             std::isnan(value) ? "NaN" : "infinite", epoch, batch_index);
       loss.backward();
       if (!all_finite(parameters))
         fail("train: a gradient became non-finite at epoch {}, batch {}; try a smaller learning "

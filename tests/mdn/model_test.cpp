@@ -127,7 +127,7 @@ TEST_CASE_METHOD(FreshTape,
   CHECK_THAT(error_of([&] {
                train(model, x, bad_y, Tensor(), Tensor(), {.epochs = 1, .batch_size = 32});
              }),
-             Contains("the loss became nan at epoch 1, batch 1"));
+             Contains("the loss became NaN at epoch 1, batch 1"));
   clear_tape();
   CHECK_THAT(error_of([&] { train(model, x, y, Tensor(), Tensor(), {.epochs = 1, .lr = -1}); }),
              Contains("the learning rate must be a finite positive number, got -1"));
