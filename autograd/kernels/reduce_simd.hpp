@@ -64,7 +64,7 @@ template <class T> bool has_nan(const T* x, std::int64_t n) {
   xsimd::batch_bool<T> seen(false);
   for (; j + w <= n; j += w) {
     const Batch<T> v = load(x + j);
-    seen = seen | (v != v);
+    seen = seen | xsimd::isnan(v);
   }
   bool found = xsimd::any(seen);
   for (; j < n; ++j)
