@@ -11,7 +11,7 @@ namespace tapegrad {
 namespace {
 
 Tensor share_storage(const Tensor& x, const Shape& shape) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_tensor_impl();
   impl->shape = shape;
   impl->dtype = x.dtype();
   impl->storage = x.impl()->storage;

@@ -71,13 +71,18 @@ void* allocate(std::size_t bytes) {
   return block;
 }
 
-void deallocate(void* block, std::size_t bytes) {
+void deallocate(void* block, std::size_t bytes) noexcept {
   if (cache_gone) {
     std::free(block);
     return;
   }
   const SizeClass c = size_class(bytes);
-  cache.free_lists[static_cast<std::size_t>(c.index)].push_back(block);
+  try {
+    cache.free_lists[static_cast<std::size_t>(c.index)].push_back(block);
+  } catch (...) { // no memory for the list to grow: give the block back instead
+    std::free(block);
+    return;
+  }
   cache.stats.cached_bytes += c.bytes;
 }
 
@@ -90,7 +95,15 @@ Storage::~Storage() {
 }
 
 std::shared_ptr<Storage> allocate_storage(std::size_t bytes) {
-  return std::make_shared<Storage>(bytes);
+  return std::allocate_shared<Storage>(CachedAllocator<Storage>{}, bytes);
+}
+
+void* cached_allocate(std::size_t bytes) {
+  return allocate(bytes);
+}
+
+void cached_deallocate(void* block, std::size_t bytes) noexcept {
+  deallocate(block, bytes);
 }
 
 StorageStats storage_stats() {

@@ -36,8 +36,24 @@ private:
 
 std::shared_ptr<Storage> allocate_storage(std::size_t bytes);
 
-// The caching allocator's counters for the calling thread: `system_allocations` counts requests
-// that had to go to the system (a miss), `reused` those served from a free list.
+// Raw blocks from the same per-thread caches, for the small objects every op creates (a tensor's
+// header and its shared_ptr control blocks), so that recording an op does not call malloc either.
+void* cached_allocate(std::size_t bytes);
+void cached_deallocate(void* block, std::size_t bytes) noexcept;
+
+// A standard allocator over the caches, for std::allocate_shared.
+template <class T> struct CachedAllocator {
+  using value_type = T;
+  CachedAllocator() = default;
+  template <class U> CachedAllocator(const CachedAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(cached_allocate(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { cached_deallocate(p, n * sizeof(T)); }
+  template <class U> bool operator==(const CachedAllocator<U>&) const noexcept { return true; }
+};
+
+// The caching allocator's counters for the calling thread (tensor data and tensor headers):
+// `system_allocations` counts requests that had to go to the system (a miss), `reused` those
+// served from a free list.
 struct StorageStats {
   std::uint64_t system_allocations = 0;
   std::uint64_t reused = 0;

@@ -123,9 +123,8 @@ void check_finite(const Tensor& tensor, const char* op, const char* what) {
 }
 
 void append_record(const char* op, const Tensor& output, std::span<const Tensor> inputs,
-                   std::function<void(const Tensor&)> backward) {
+                   BackwardFunction backward) {
   TapeRecord record{op, {}, output.impl_ptr(), std::move(backward)};
-  record.inputs.reserve(inputs.size());
   for (const Tensor& input : inputs)
     record.inputs.push_back(input.impl_ptr());
   Tape::current().append(std::move(record));

@@ -79,7 +79,7 @@ void Tensor::backward(const Tensor& gradient) const {
 
 Tensor Tensor::detach() const {
   const TensorImpl& self = checked();
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_tensor_impl();
   impl->shape = self.shape;
   impl->dtype = self.dtype;
   impl->storage = self.storage;
@@ -130,7 +130,7 @@ Tensor Tensor::clone() const {
 // ----- factories -----
 
 Tensor empty(const Shape& shape, DType dtype) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_tensor_impl();
   impl->shape = shape;
   impl->dtype = dtype;
   impl->storage = allocate_storage(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype));

@@ -109,6 +109,11 @@ struct TensorImpl {
   void* data() const { return storage->data(); }
 };
 
+// A new, empty TensorImpl from the caching allocator.
+inline std::shared_ptr<TensorImpl> make_tensor_impl() {
+  return std::allocate_shared<TensorImpl>(CachedAllocator<TensorImpl>{});
+}
+
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor);
 
 // Factories. Shapes are {sizes...}; the dtype defaults to float32 as in LibTorch.
