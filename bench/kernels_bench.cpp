@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 extern "C" {
 void openblas_set_num_threads(int threads);
 char* openblas_get_corename(void);
@@ -160,6 +162,7 @@ void bench_tape_record(benchmark::State& state) {
 // Keeps the median of every case, by name, as Google Benchmark reports it.
 class Collector : public benchmark::ConsoleReporter {
 public:
+  explicit Collector(OutputOptions options) : ConsoleReporter(options) {}
   std::map<std::string, benchmark::BenchmarkReporter::Run> medians;
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs)
@@ -256,7 +259,9 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("tape/record_fwd_bwd", bench_tape_record);
 
   benchmark::Initialize(&argc, argv);
-  Collector collector;
+  // Colour only on a terminal, so that a saved run reads as text.
+  Collector collector(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_Defaults
+                                            : benchmark::ConsoleReporter::OO_Tabular);
   benchmark::RunSpecifiedBenchmarks(&collector);
 
   fmt::print("\n== summary (medians) ==\n");
