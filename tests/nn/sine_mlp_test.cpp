@@ -25,10 +25,10 @@ TEST_CASE("an MLP learns sin(x) on -3..3 to a test MSE below 1e-3", "[nn][traini
   FreshTape fresh;
   Generator gen(3);
   nn::MLP model(1, {32, 32}, 1, nn::Activation::Tanh, gen);
-  const auto [x, y] = sine_grid(128, 0.5);
+  const auto [x, y] = sine_grid(64, 0.5);
   const auto [x_test, y_test] = sine_grid(97, 0.25);
 
-  const std::int64_t steps = 1500;
+  const std::int64_t steps = 600;
   nn::Adam adam(model.parameters(), {.lr = 1e-2});
   nn::CosineAnnealingLR schedule(adam, steps, 1e-4);
   double first_loss = 0, last_loss = 0;
