@@ -45,3 +45,8 @@ TEST_CASE("sine_inverted --fast writes its outputs deterministically", "[example
 TEST_CASE("spiral --fast writes its outputs deterministically", "[examples][fast]") {
   check_example("spiral", kOutputs1D);
 }
+
+TEST_CASE("robot_arm --fast writes its outputs deterministically", "[examples][fast]") {
+  check_example("robot_arm", {"data.csv", "predictions.csv", "samples.csv", "workspace.svg",
+                              "angles.svg", "loss.svg"});
+}
