@@ -50,3 +50,8 @@ TEST_CASE("robot_arm --fast writes its outputs deterministically", "[examples][f
   check_example("robot_arm", {"data.csv", "predictions.csv", "samples.csv", "workspace.svg",
                               "angles.svg", "loss.svg"});
 }
+
+TEST_CASE("temperature --fast writes its outputs deterministically", "[examples][fast]") {
+  check_example("temperature",
+                {"data.csv", "samples.csv", "slice.csv", "samples.svg", "slice.svg", "loss.svg"});
+}
