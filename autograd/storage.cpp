@@ -65,7 +65,9 @@ void* allocate(std::size_t bytes) {
     }
     ++cache.stats.system_allocations;
   }
-  void* block = std::aligned_alloc(Storage::kAlignment, c.bytes);
+  // aligned_alloc wants a multiple of the alignment; small classes are finer than that.
+  const std::size_t a = Storage::kAlignment;
+  void* block = std::aligned_alloc(a, (c.bytes + a - 1) / a * a);
   if (block == nullptr)
     fail("out of memory allocating {} bytes of tensor storage", bytes);
   return block;

@@ -61,7 +61,7 @@ template <class T> T simd_max(const T* x, std::int64_t n) {
 template <class T> bool has_nan(const T* x, std::int64_t n) {
   constexpr std::int64_t w = kWidth<T>;
   std::int64_t j = 0;
-  xsimd::batch_bool<T> seen(false);
+  typename Batch<T>::batch_bool_type seen(false);
   for (; j + w <= n; j += w) {
     const Batch<T> v = load(x + j);
     seen = seen | xsimd::isnan(v);

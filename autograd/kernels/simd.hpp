@@ -16,12 +16,21 @@
 
 namespace tapegrad::kernels {
 
-template <class T> using Batch = xsimd::batch<T>;
+// xsimd 8.1's AVX-512BW kernels do not compile without optimisation (its integer select breaks
+// in GCC's -O0 intrinsics), so unoptimised builds (debug, asan) stop at AVX-512DQ, which has the
+// same 512-bit float batches.
+#if XSIMD_WITH_AVX512BW && !defined(__OPTIMIZE__)
+using SimdArch = xsimd::avx512dq;
+#else
+using SimdArch = xsimd::default_arch;
+#endif
+
+template <class T> using Batch = xsimd::batch<T, SimdArch>;
 template <class T> inline constexpr std::int64_t kWidth = static_cast<std::int64_t>(Batch<T>::size);
 
 // The instruction set the kernels were compiled for, e.g. "avx512bw", as the benchmarks print it.
 inline const char* simd_arch_name() {
-  return xsimd::default_arch::name();
+  return SimdArch::name();
 }
 
 template <class T> Batch<T> load(const T* p) {
