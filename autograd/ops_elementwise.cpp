@@ -1,5 +1,6 @@
 // Element-wise ops: the loops come from the tables in kernels/elementwise_ops.hpp, so each op here
 // is only its forward, its record, and its backward (gradient times the table's derivative).
+#include "autograd/broadcast.hpp"
 #include "autograd/kernels/elementwise_simd.hpp"
 #include "autograd/ops.hpp"
 
@@ -27,24 +28,6 @@ template <class Op> Tensor unary(const Tensor& x, double a = 0.0, double b = 0.0
     });
     accumulate_grad(x, std::move(gx));
   });
-}
-
-kernels::BroadcastPlan broadcast_plan(const Shape& a, const Shape& b, const Shape& out) {
-  kernels::BroadcastPlan plan;
-  plan.rank = out.rank();
-  plan.numel = out.numel();
-  std::int64_t stride_a = 1, stride_b = 1;
-  for (int axis = out.rank() - 1; axis >= 0; --axis) {
-    const auto k = static_cast<std::size_t>(axis);
-    const int ia = axis - (out.rank() - a.rank()), ib = axis - (out.rank() - b.rank());
-    const std::int64_t size_a = ia >= 0 ? a[ia] : 1, size_b = ib >= 0 ? b[ib] : 1;
-    plan.size[k] = out[axis];
-    plan.stride_a[k] = size_a == 1 ? 0 : stride_a;
-    plan.stride_b[k] = size_b == 1 ? 0 : stride_b;
-    stride_a *= size_a;
-    stride_b *= size_b;
-  }
-  return plan;
 }
 
 // z = f(a, b) with broadcasting;  dL/da = sum over a's repeated axes of dL/dz * df/da, same for b.

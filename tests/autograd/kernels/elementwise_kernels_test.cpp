@@ -1,6 +1,7 @@
 // The SIMD/OpenMP element-wise kernels against the reference loops: every op of the tables, in
 // float32 and float64, on sizes around the SIMD width and the parallel block, and every broadcast
 // pattern (same shape, row and column vectors, scalars, patterns that do not collapse to 2-D).
+#include "autograd/broadcast.hpp"
 #include "autograd/kernels/elementwise_ops.hpp"
 #include "autograd/kernels/elementwise_simd.hpp"
 #include "autograd/shape.hpp"
@@ -51,24 +52,9 @@ template <class T> void check_all_unary(std::int64_t n, std::uint64_t seed) {
 #undef TAPEGRAD_CHECK_UNARY_
 }
 
-// The plan the binary ops build (ops_elementwise.cpp): row-major strides, 0 where an input repeats.
+// The plan the binary ops build.
 BroadcastPlan plan_for(const Shape& a, const Shape& b) {
-  const Shape out = broadcast_shapes(a, b, "test");
-  BroadcastPlan plan;
-  plan.rank = out.rank();
-  plan.numel = out.numel();
-  std::int64_t stride_a = 1, stride_b = 1;
-  for (int axis = out.rank() - 1; axis >= 0; --axis) {
-    const auto k = static_cast<std::size_t>(axis);
-    const int ia = axis - (out.rank() - a.rank()), ib = axis - (out.rank() - b.rank());
-    const std::int64_t size_a = ia >= 0 ? a[ia] : 1, size_b = ib >= 0 ? b[ib] : 1;
-    plan.size[k] = out[axis];
-    plan.stride_a[k] = size_a == 1 ? 0 : stride_a;
-    plan.stride_b[k] = size_b == 1 ? 0 : stride_b;
-    stride_a *= size_a;
-    stride_b *= size_b;
-  }
-  return plan;
+  return broadcast_plan(a, b, broadcast_shapes(a, b, "test"));
 }
 
 template <class Op, class T> void check_binary(const Shape& sa, const Shape& sb) {
