@@ -1,0 +1,187 @@
+"""The twin of bench/mdn_train.cpp in PyTorch: the same MDN, loss, optimiser, data shapes, steps
+and JSON output, written as a PyTorch user writes an MDN (after tonyduan/mdn's blocks.py: an
+nn.Module whose forward returns log_pi, mu and sigma, a loss with log_softmax and logsumexp, and
+sampling by a search in the cumulative weights).
+
+    /usr/bin/python3 bench/pytorch_mdn.py --config tiny|classic|wide|big|infer [--threads N]
+        [--warmup W] [--steps S] [--repeats R] [--json]
+
+Debian's python3-torch is importable only by /usr/bin/python3. Differences from ours, none of
+which changes the work per step: the initial weights (both use PyTorch's default Linear
+initialisation, from different generators), and the head's mu and sigma come from one Linear
+sliced in two (as in the seed) where ours has two Linear layers of the same total size.
+"""
+
+import argparse
+import json
+import math
+import os
+import resource
+import statistics
+import sys
+import time
+
+# Keep in step with kConfigs in bench/mdn_train.cpp:
+# name: (in, out, hidden, K, batch, warmup, steps, repeats)
+CONFIGS = {
+    "tiny": (1, 1, (32, 32), 5, 128, 20, 200, 5),
+    "classic": (1, 1, (64, 64), 10, 512, 10, 100, 5),
+    "wide": (8, 2, (256, 256), 16, 1024, 3, 20, 5),
+    "big": (32, 4, (1024, 1024), 32, 4096, 1, 2, 5),
+    "infer": (1, 1, (64, 64), 10, 10000, 3, 10, 5),
+}
+
+MIN_SCALE = 1e-3  # ours: scale = softplus(.) + min_scale, min_scale 1e-3 by default
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True, choices=CONFIGS)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--warmup", type=int)
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--repeats", type=int)
+    parser.add_argument("--json", action="store_true")
+    return parser.parse_args()
+
+
+args = parse_args()
+# torch.set_num_threads does not reach the threads of the OpenBLAS that Debian's torch calls for
+# its matrix products: that count has to be in the environment before torch loads it.
+os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+# The interpreter and torch's libraries alone, before any tensor: the rest is the model's.
+BASELINE_RSS_MIB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class MixtureDensityNetwork(nn.Module):
+    def __init__(self, dim_in, dim_out, n_components, hidden):
+        super().__init__()
+        self.dim_out, self.n_components = dim_out, n_components
+        layers, width = [], dim_in
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.Tanh()]
+            width = h
+        self.trunk = nn.Sequential(*layers)
+        self.pi_network = nn.Linear(width, n_components)
+        self.normal_network = nn.Linear(width, 2 * dim_out * n_components)
+
+    def forward(self, x):
+        h = self.trunk(x)
+        log_pi = torch.log_softmax(self.pi_network(h), dim=-1)
+        normal_params = self.normal_network(h)
+        mu = normal_params[..., : self.dim_out * self.n_components]
+        sigma = F.softplus(normal_params[..., self.dim_out * self.n_components :]) + MIN_SCALE
+        mu = mu.reshape(-1, self.n_components, self.dim_out)
+        sigma = sigma.reshape(-1, self.n_components, self.dim_out)
+        return log_pi, mu, sigma
+
+    def loss(self, x, y):
+        log_pi, mu, sigma = self.forward(x)
+        z_score = (y.unsqueeze(1) - mu) / sigma
+        normal_loglik = (
+            -0.5 * torch.einsum("bij,bij->bi", z_score, z_score)
+            - torch.sum(torch.log(sigma), dim=-1)
+            - 0.5 * self.dim_out * math.log(2 * math.pi)
+        )
+        loglik = torch.logsumexp(log_pi + normal_loglik, dim=-1)
+        return -loglik
+
+    def sample(self, x):
+        log_pi, mu, sigma = self.forward(x)
+        return self.draw(log_pi, mu, sigma)
+
+    def draw(self, log_pi, mu, sigma):
+        cum_pi = torch.cumsum(torch.exp(log_pi), dim=-1)
+        rvs = torch.rand(len(log_pi), 1)
+        # clamp: rounding can leave cum_pi[-1] just below a draw, and K is out of range
+        rand_pi = torch.searchsorted(cum_pi, rvs).clamp(max=self.n_components - 1)
+        rand_normal = torch.randn_like(mu) * sigma + mu
+        return torch.take_along_dim(rand_normal, indices=rand_pi.unsqueeze(-1), dim=1).squeeze(1)
+
+
+def time_ms(warmup, steps, repeats, body):
+    for _ in range(warmup):
+        body()
+    per_call = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            body()
+        per_call.append((time.perf_counter() - start) * 1000.0 / steps)
+    return per_call
+
+
+def main():
+    dim_in, dim_out, hidden, k, batch, warmup, steps, repeats = CONFIGS[args.config]
+    warmup = warmup if args.warmup is None else args.warmup
+    steps = steps if args.steps is None else args.steps
+    repeats = repeats if args.repeats is None else args.repeats
+
+    torch.set_flush_denormal(True)  # as ours: denormals slow float arithmetic badly
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    torch.manual_seed(20261202)
+    model = MixtureDensityNetwork(dim_in, dim_out, k, hidden)
+    x = torch.randn(batch, dim_in)
+    y = torch.randn(batch, dim_out)
+
+    timings, loss_value = {}, 0.0
+    if args.config == "infer":
+        model.eval()
+        with torch.no_grad():
+            log_pi, mu, sigma = model(x)
+            timings["forward_ms"] = time_ms(warmup, steps, repeats, lambda: model(x))
+            timings["sample_ms"] = time_ms(
+                warmup, steps, repeats, lambda: model.draw(log_pi, mu, sigma)
+            )
+            timings["forward_sample_ms"] = time_ms(warmup, steps, repeats, lambda: model.sample(x))
+    else:
+        model.train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+        def step():
+            nonlocal loss_value
+            optimizer.zero_grad()
+            loss = model.loss(x, y).mean()
+            loss_value = loss.item()
+            loss.backward()
+            optimizer.step()
+
+        timings["ms_per_step"] = time_ms(warmup, steps, repeats, step)
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+    result = {
+        "side": "pytorch",
+        "config": args.config,
+        "threads": args.threads,
+        "batch": batch,
+        "warmup": warmup,
+        "steps": steps,
+        "repeats": repeats,
+        "peak_rss_mib": round(rss, 1),
+        "baseline_rss_mib": round(BASELINE_RSS_MIB, 1),
+        "final_loss": loss_value,
+        "torch": torch.__version__,
+    }
+    for key, values in timings.items():
+        result[key] = statistics.median(values)
+        result[key + "_all"] = values
+    if args.config != "infer":
+        result["samples_per_s"] = batch * 1000.0 / result["ms_per_step"]
+    if args.json:
+        print(json.dumps(result))
+    else:
+        figures = " ".join(f"{key} {result[key]:.4g}" for key in timings)
+        print(
+            f"pytorch {args.config}, batch {batch}, {args.threads} thread(s): {figures},"
+            f" peak RSS {rss:.1f} MiB"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
