@@ -199,7 +199,7 @@ def render(runs, rounds, extra, coretype, probe, auto_big, started, loads):
         if config == "big" and auto_big:
             cells = ", ".join(f"{t} thread(s) {fmt_ms(ms)} ms/step" for t, ms in auto_big.items())
             out += [f"PyTorch on `big` with OpenBLAS's auto-detected kernels (no "
-                    f"OPENBLAS_CORETYPE), one process each: {cells}.", ""]
+                    f"OPENBLAS_CORETYPE), one process of one repeat each: {cells}.", ""]
 
     out += ["### Machine and versions", ""]
     out += [f"- {machine()}", f"- {first_line(['g++', '--version'])}; build: {build_flags()}"]
@@ -235,8 +235,8 @@ def build_flags():
     except OSError:
         return "unknown (no build/release/CMakeCache.txt)"
     get = lambda name: (re.search(rf"^{name}:\w+=(.*)$", text, re.M) or [None, "?"])[1]
-    return (f"CMAKE_BUILD_TYPE={get('CMAKE_BUILD_TYPE')}, "
-            f"TAPEGRAD_NATIVE={get('TAPEGRAD_NATIVE')} (-march=native), -O3")
+    return (f"CMAKE_BUILD_TYPE={get('CMAKE_BUILD_TYPE')} "
+            f"(`{get('CMAKE_CXX_FLAGS_RELEASE')}`), TAPEGRAD_NATIVE={get('TAPEGRAD_NATIVE')}")
 
 
 def package_versions():
@@ -286,7 +286,9 @@ def main():
     auto_big = {}
     if "big" in configs and coretype != "auto":
         for threads in THREADS:
-            auto_big[threads] = run_side("pytorch", "big", threads, extra, "auto")["ms_per_step"]
+            # one repeat: at up to 4x PyTorch's best time per step, this is for orientation only
+            once = ["--repeats", "1"]
+            auto_big[threads] = run_side("pytorch", "big", threads, once, "auto")["ms_per_step"]
             log(f"big, {threads} thread(s), PyTorch with auto-detected OpenBLAS: "
                 f"{auto_big[threads]:.4g} ms")
     section = render(runs, rounds, extra, coretype, probe, auto_big, started,
