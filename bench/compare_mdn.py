@@ -1,5 +1,6 @@
 """Runs the MDN benchmark on both sides, ours (bench/mdn_train) and PyTorch (bench/pytorch_mdn.py),
-and writes the comparison into bench/RESULTS.md between the mdn-comparison markers.
+and writes the comparison into bench/RESULTS.md between the mdn-comparison markers, and its
+summary table into README.md between the bench-table markers.
 
     /usr/bin/python3 bench/compare_mdn.py [--rounds N] [--quick] [--configs tiny,big] [--no-write]
 
@@ -29,6 +30,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = "/usr/bin/python3"  # the only interpreter that can import Debian's python3-torch
 RESULTS = os.path.join(ROOT, "bench", "RESULTS.md")
 BEGIN, END = "<!-- mdn-comparison:begin -->", "<!-- mdn-comparison:end -->"
+README = os.path.join(ROOT, "README.md")  # its Speed section quotes the summary table
+README_BEGIN, README_END = "<!-- bench-table:begin -->", "<!-- bench-table:end -->"
 
 # name: (shape for the table, minimum ratio PyTorch/ours asked for)
 CONFIGS = {
@@ -165,9 +168,9 @@ def render(runs, rounds, extra, coretype, probe, auto_big, started, loads):
             continue
         cells = ratio_cells(sides, "ms_per_step", target)
         summary.append([config, threads] + cells)
-    out += table(["configuration", "threads", "ours ms", "PyTorch ms", "ratio", "rounds",
-                  "target", "verdict"], summary)
-    out += [""]
+    summary_table = table(["configuration", "threads", "ours ms", "PyTorch ms", "ratio",
+                           "rounds", "target", "verdict"], summary)
+    out += summary_table + [""]
 
     for config in dict.fromkeys(c for c, _ in runs):
         shape, target = CONFIGS[config]
@@ -209,7 +212,9 @@ def render(runs, rounds, extra, coretype, probe, auto_big, started, loads):
     out += [f"- OpenBLAS under torch, sgemm 1024 on 1 thread, GFLOP/s by OPENBLAS_CORETYPE: "
             f"{probe_text}; PyTorch ran with **{coretype}**."]
     out += ["", END]
-    return "\n".join(out) + "\n"
+    quote = [f"Measured {started} UTC on {machine().split(';')[0]}; ms per training step "
+             "(inference: per call), medians; ratio = PyTorch / ours.", ""] + summary_table
+    return "\n".join(out) + "\n", "\n".join(quote) + "\n"
 
 
 def first_line(command):
@@ -252,16 +257,16 @@ def torch_version():
     return out.stdout.strip() or "unavailable"
 
 
-def write_results(section):
-    text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:  # first time: after the title
-        title, _, body = text.partition("\n")
-        text = f"{title}\n\n{section}\n{body.lstrip()}"
-    with open(RESULTS, "w") as f:
-        f.write(text)
+def replace_between(path, begin, end, section):
+    """Puts section (which starts with begin and ends with end) in place of that part of path."""
+    text = open(path).read()
+    if begin not in text or end not in text:
+        log(f"{os.path.relpath(path)} has no {begin} ... {end} markers; left as it is")
+        return
+    head, rest = text.split(begin, 1)
+    with open(path, "w") as f:
+        f.write(head + section.rstrip("\n") + rest.split(end, 1)[1])
+    log(f"wrote {os.path.relpath(path)}")
 
 
 def main():
@@ -291,13 +296,14 @@ def main():
             auto_big[threads] = run_side("pytorch", "big", threads, once, "auto")["ms_per_step"]
             log(f"big, {threads} thread(s), PyTorch with auto-detected OpenBLAS: "
                 f"{auto_big[threads]:.4g} ms")
-    section = render(runs, rounds, extra, coretype, probe, auto_big, started,
-                     (load_start, os.getloadavg()[0]))
+    section, quote = render(runs, rounds, extra, coretype, probe, auto_big, started,
+                            (load_start, os.getloadavg()[0]))
     log(f"done in {time.monotonic() - clock:.0f} s")
     print(section)
     if not args.no_write:
-        write_results(section)
-        log(f"wrote {os.path.relpath(RESULTS)}")
+        replace_between(RESULTS, BEGIN, END, section)
+        replace_between(README, README_BEGIN, README_END,
+                        f"{README_BEGIN}\n{quote}{README_END}")
 
 
 if __name__ == "__main__":
