@@ -24,6 +24,7 @@ import re
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -168,6 +169,11 @@ def render(runs, rounds, extra, coretype, probe, auto_big, started, loads):
             continue
         cells = ratio_cells(sides, "ms_per_step", target)
         summary.append([config, threads] + cells)
+        if config == "big":  # the memory target: our peak no higher than PyTorch's
+            ours, theirs = (median_of(sides[s], "peak_rss_mib") for s in ("tapegrad", "pytorch"))
+            summary.append([f"{config}: peak RSS MiB", threads, f"{ours:.0f}", f"{theirs:.0f}",
+                            f"{theirs / ours:.2f}x", "-", "ours <= PyTorch's",
+                            "met" if ours <= theirs else "**missed**"])
     summary_table = table(["configuration", "threads", "ours ms", "PyTorch ms", "ratio",
                            "rounds", "target", "verdict"], summary)
     out += summary_table + [""]
@@ -214,7 +220,16 @@ def render(runs, rounds, extra, coretype, probe, auto_big, started, loads):
     out += ["", END]
     quote = [f"Measured {started} UTC on {machine().split(';')[0]}; ms per training step "
              "(inference: per call), medians; ratio = PyTorch / ours.", ""] + summary_table
-    return "\n".join(out) + "\n", "\n".join(quote) + "\n"
+    return "\n".join(map(wrap, out)) + "\n", "\n".join(map(wrap, quote)) + "\n"
+
+
+def wrap(line):
+    """Prose and list items at the repository's 100 columns; tables and headings as they are."""
+    if line[:1] in ("|", "#", "<", ""):
+        return line
+    indent = "  " if line.startswith("- ") else ""
+    return textwrap.fill(line, width=100, subsequent_indent=indent, break_on_hyphens=False,
+                         break_long_words=False)
 
 
 def first_line(command):
