@@ -159,7 +159,7 @@ def render(runs, rounds, extra, coretype, probe, auto_big, started, loads):
         "ratios.",
         "",
     ]
-    summary, details = [], []
+    summary = []
     for (config, threads), sides in runs.items():
         shape, target = CONFIGS[config]
         if config == "infer":
