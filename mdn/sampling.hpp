@@ -14,8 +14,9 @@ struct SampleOptions {
   double sigma_temperature = 1.0; // tau_sigma >= 0
 };
 
-// n samples per row: [B, n, D], in the mixture's dtype. Rows are drawn in order, so the same
-// generator state gives the same samples.
+// n samples per row: [B, n, D], in the mixture's dtype. Takes one number from `generator` and
+// draws each block of rows from a stream derived from it, so the same generator state gives the
+// same samples for any number of threads.
 Tensor sample(const Mixture& mixture, std::int64_t n, Generator& generator,
               const SampleOptions& options = {});
 

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include <omp.h>
+
 using namespace tapegrad;
 using namespace tapegrad::mdn;
 using Catch::Matchers::Contains;
@@ -49,6 +51,36 @@ TEST_CASE("the same seed draws the same samples, another seed others", "[mdn][sa
   CHECK(first == sample(m, 50, b).to_vector<double>());
   CHECK(first != sample(m, 50, c).to_vector<double>());
   CHECK(sample(m, 50, a).shape() == Shape{3, 50, 2});
+}
+
+TEST_CASE("samples of many rows are centred on each row's mean and the same on 1 and 2 threads",
+          "[mdn][sampling]") {
+  // 3000 rows span several blocks of rows, each drawn from its own stream.
+  constexpr std::int64_t rows = 3000, n = 20;
+  for (NoiseModel noise : all_noise_models()) {
+    INFO(noise_model_name(noise));
+    const Mixture m = random_mixture(noise, rows, 4, 2, 41);
+    const std::vector<double> mean = mixture_mean(m).to_vector<double>();
+    const std::vector<double> cov = mixture_covariance(m).total.to_vector<double>();
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    Generator one(42);
+    const std::vector<double> s = sample(m, n, one).to_vector<double>();
+    omp_set_num_threads(2);
+    Generator two(42);
+    CHECK(s == sample(m, n, two).to_vector<double>());
+    omp_set_num_threads(threads);
+    for (int i = 0; i < 2; ++i) {
+      // The deviations from each row's mean are independent with the row's variance.
+      double deviation = 0, variance = 0;
+      for (std::int64_t b = 0; b < rows; ++b) {
+        for (std::int64_t j = 0; j < n; ++j)
+          deviation += s[(b * n + j) * 2 + i] - mean[b * 2 + i];
+        variance += n * cov[(b * 2 + i) * 2 + i];
+      }
+      CHECK(std::abs(deviation) < 4 * std::sqrt(variance));
+    }
+  }
 }
 
 TEST_CASE("temperatures near 0 sample the most probable component's mean", "[mdn][sampling]") {
