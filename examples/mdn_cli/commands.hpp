@@ -40,6 +40,11 @@ void choose_columns(const Table& table, const std::vector<std::string>& x,
                     const std::vector<std::string>& y, std::vector<std::string>& x_names,
                     std::vector<std::string>& y_names);
 
+// Fails naming the data file, the model and the columns when the table lacks one of the model's
+// input columns (or, with `outputs`, one of its output columns).
+void require_model_columns(const Table& table, const SavedModel& saved,
+                           const std::string& model_path, bool outputs);
+
 } // namespace tapegrad::examples
 
 namespace tapegrad::examples {

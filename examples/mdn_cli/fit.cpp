@@ -14,12 +14,28 @@
 
 namespace tapegrad::examples {
 
+namespace {
+
+// Each name of a --x or --y list must be a column of the table, and appear once.
+void check_names(const Table& table, const std::vector<std::string>& names, const char* flag) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (std::find(table.names.begin(), table.names.end(), names[i]) == table.names.end())
+      fail("{}:{}: no column '{}' (named in {}); expected one of the header's columns: {}",
+           table.source, table.header_line, names[i], flag, fmt::join(table.names, ", "));
+    if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
+        names.begin() + static_cast<std::ptrdiff_t>(i))
+      fail("{}: {} names column '{}' twice; expected each column once", table.source, flag,
+           names[i]);
+  }
+}
+
+} // namespace
+
 void choose_columns(const Table& table, const std::vector<std::string>& x,
                     const std::vector<std::string>& y, std::vector<std::string>& x_names,
                     std::vector<std::string>& y_names) {
   y_names = y.empty() ? std::vector<std::string>{table.names.back()} : y;
-  for (const std::string& name : y_names)
-    table.index(name);
+  check_names(table, y_names, "--y");
   if (x.empty()) {
     for (const std::string& name : table.names)
       if (std::find(y_names.begin(), y_names.end(), name) == y_names.end())
@@ -30,28 +46,68 @@ void choose_columns(const Table& table, const std::vector<std::string>& x,
   } else {
     x_names = x;
   }
-  for (const std::string& name : x_names) {
-    table.index(name);
+  check_names(table, x_names, "--x");
+  for (const std::string& name : x_names)
     if (std::find(y_names.begin(), y_names.end(), name) != y_names.end())
-      fail("--x: column '{}' is also the output (--y); expected different columns", name);
+      fail("{}: column '{}' is named in both --x and --y; expected an input column to be no "
+           "output column",
+           table.source, name);
+}
+
+void require_model_columns(const Table& table, const SavedModel& saved,
+                           const std::string& model_path, bool outputs) {
+  std::vector<std::string> wanted = saved.x_names;
+  if (outputs)
+    wanted.insert(wanted.end(), saved.y_names.begin(), saved.y_names.end());
+  for (const std::string& name : wanted)
+    if (std::find(table.names.begin(), table.names.end(), name) == table.names.end())
+      fail("{}:{}: no column '{}'; the model {} was trained on inputs {} and outputs {}, expected "
+           "a header with {} (it has {})",
+           table.source, table.header_line, name, model_path, fmt::join(saved.x_names, ","),
+           fmt::join(saved.y_names, ","), outputs ? "those columns" : "its input columns",
+           fmt::join(table.names, ", "));
+}
+
+namespace {
+
+// Standardising divides each column by its spread: a column that never changes has none.
+void check_not_constant(const Table& table, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    const std::vector<double>& column = table.columns[table.index(name)];
+    const auto [low, high] = std::minmax_element(column.begin(), column.end());
+    if (*low == *high)
+      fail("{}: column '{}' holds the same value ({}) in all {} rows; expected a column that "
+           "varies (standardising divides by its spread)",
+           table.source, name, *low, column.size());
   }
 }
 
+} // namespace
+
 FitOutcome fit_table(const Table& table, const FitRequest& request) {
+  check_not_constant(table, request.x_names);
+  check_not_constant(table, request.y_names);
   const Tensor x = table.matrix(request.x_names), y = table.matrix(request.y_names);
   Tensor x_train = x, y_train = y, x_val, y_val;
   if (request.validation > 0) {
+    // As nn::train_val_split counts, to name the file and the flag.
+    const auto held_out = std::llround(request.validation * static_cast<double>(x.size(0)));
+    if (held_out == 0 || held_out == x.size(0))
+      fail("{}: {} rows, of which --val {} holds out {}; expected enough rows for a non-empty "
+           "training and validation part (or --val 0)",
+           table.source, x.size(0), request.validation, held_out);
     const nn::Split split = nn::train_val_split({x, y}, request.validation, request.seed);
-    if (split.validation[0].size(0) == 0 || split.train[0].size(0) == 0)
-      fail("--val {}: {} rows leave an empty training or validation part; expected more rows "
-           "or another fraction",
-           request.validation, x.size(0));
     x_train = split.train[0], y_train = split.train[1];
     x_val = split.validation[0], y_val = split.validation[1];
   } else if (request.components.size() > 1) {
     fail("--components: choosing among {} values needs validation data; expected --val > 0",
          request.components.size());
   }
+  if (x_train.size(0) < request.train.batch_size)
+    fail("{}: {} training rows ({} rows less {} held out by --val {}), fewer than one batch of "
+         "--batch {}; expected at least {} training rows or a smaller --batch",
+         table.source, x_train.size(0), x.size(0), x_val.defined() ? x_val.size(0) : 0,
+         request.validation, request.train.batch_size, request.train.batch_size);
 
   FitOutcome outcome;
   double best = INFINITY;
