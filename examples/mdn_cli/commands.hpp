@@ -31,6 +31,7 @@ struct FitOutcome {
   std::vector<std::pair<std::int64_t, double>> candidates; // K and its validation NLL
   std::vector<mdn::EpochReport> history;                   // of the model kept
   Tensor x_val, y_val;                                     // undefined without validation
+  bool stopped = false; // TrainOptions::should_stop stopped the training: no model
 };
 
 FitOutcome fit_table(const Table& table, const FitRequest& request);
