@@ -70,11 +70,11 @@ TEST_CASE("mdn answers every kind of bad input with status 2, one error line nam
   write(dir / "other.csv", "a,b\n1,2\n");
   write(dir / "x_only.csv", "x\n0.1\n0.2\n");
 
-  // A good model, and broken copies of it.
+  // A good model with its checkpoint, and broken copies of the model.
   const test::Run fit =
       run_binary("mdn",
                  "fit --data train.csv --epochs 2 --hidden 4 --components 2 --batch 32 --quiet "
-                 "--out m.tgm",
+                 "--checkpoint-every 2 --out m.tgm",
                  dir);
   INFO(fit.err);
   REQUIRE(fit.status == 0);
@@ -162,6 +162,12 @@ TEST_CASE("mdn answers every kind of bad input with status 2, one error line nam
       {"a model file whose checksum fails",
        "sample --model corrupt.tgm --data train.csv --out out.csv",
        {"corrupt.tgm", "checksum mismatch", "corrupt"}},
+      {"a tapegrad file that is no model",
+       "eval --model m.tgm.ckpt --data train.csv",
+       {"m.tgm.ckpt", "not an `mdn` model file", "was it written by `mdn fit`?"}},
+      {"a model file as a checkpoint",
+       "fit --resume m.tgm --data train.csv --out out.tgm",
+       {"m.tgm", "not an `mdn fit` checkpoint", "expected a file written by mdn fit"}},
       // Data that does not fit the model
       {"predict data with other columns",
        "predict --model m.tgm --data other.csv --out out.csv",
