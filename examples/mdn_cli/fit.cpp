@@ -333,8 +333,9 @@ int fit_command(int argc, char** argv) {
     if (single)
       fmt::print(stderr,
                  "mdn fit: stopped by {} after epoch {}; saved the training state to {}; "
-                 "continue with: mdn fit --resume {} --data {} --out {}\n",
-                 name, saved_epoch, checkpoint, checkpoint, args.text("data"), out);
+                 "continue with: mdn fit --resume {} --data {} --out {}{}\n",
+                 name, saved_epoch, checkpoint, checkpoint, args.text("data"), out,
+                 args.given("checkpoint") ? " --checkpoint " + checkpoint : "");
     else
       fmt::print(stderr,
                  "mdn fit: stopped by {}; nothing saved (checkpoints need one --components "
