@@ -3,7 +3,8 @@
 //   mdn fit --data train.csv --out model.tgm        mdn eval --model model.tgm --data test.csv
 //   mdn predict / sample / plot / demo               mdn <command> --help
 //
-// Exit status 0 on success, 2 on any user error (one `error:` line on standard error).
+// Exit status 0 on success, 2 on any user error (one `error:` line on standard error), 130 or
+// 143 when SIGINT or SIGTERM stopped `mdn fit` (after saving a checkpoint to resume from).
 #include "mdn_cli/commands.hpp"
 
 #include <autograd/error.hpp>

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <string_view>
 
 namespace tapegrad::mdn {
 
@@ -36,6 +37,109 @@ std::vector<Tensor> snapshot(const nn::Module& model) {
   for (const auto& [name, tensor] : model.state_dict())
     copy.push_back(tensor.detach().clone());
   return copy;
+}
+
+// The entries of `state` under "prefix.", without the prefix.
+nn::StateDict part(const nn::StateDict& state, std::string_view prefix) {
+  nn::StateDict out;
+  for (const auto& [name, tensor] : state)
+    if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+        name[prefix.size()] == '.')
+      out.insert(name.substr(prefix.size() + 1), tensor);
+  return out;
+}
+
+Tensor column(const std::vector<double>& values) {
+  return from_vector(values, {static_cast<std::int64_t>(values.size())}, kFloat64);
+}
+
+// Where training stands after an epoch: what on_checkpoint gets and `resume` takes back.
+struct Progress {
+  std::int64_t epochs_done = 0;
+  std::int64_t since_best = 0;
+  TrainResult result;
+  std::vector<Tensor> best; // the best epoch's parameters and buffers; empty before one
+};
+
+nn::StateDict training_state(const MDN& model, const nn::Optimizer& optimizer, const Progress& p) {
+  nn::StateDict state;
+  state.insert("epochs_done", scalar_tensor(static_cast<double>(p.epochs_done), kInt64));
+  state.insert("since_best", scalar_tensor(static_cast<double>(p.since_best), kInt64));
+  state.insert("best_epoch", scalar_tensor(static_cast<double>(p.result.best_epoch), kInt64));
+  state.insert("best_val_nll", scalar_tensor(p.result.best_val_nll, kFloat64));
+  std::vector<double> train_nll, val_nll, improved, seconds;
+  for (const EpochReport& r : p.result.history) {
+    train_nll.push_back(r.train_nll);
+    val_nll.push_back(r.val_nll);
+    improved.push_back(r.improved ? 1 : 0);
+    seconds.push_back(r.seconds);
+  }
+  state.insert("history.train_nll", column(train_nll));
+  state.insert("history.val_nll", column(val_nll));
+  state.insert("history.improved", column(improved));
+  state.insert("history.seconds", column(seconds));
+  state.insert_all("model", model.state_dict());
+  state.insert_all("optimizer", optimizer.state_dict());
+  if (!p.best.empty()) {
+    nn::StateDict best;
+    std::size_t i = 0;
+    for (const auto& [name, tensor] : model.state_dict())
+      best.insert(name, p.best[i++]);
+    state.insert_all("best", best);
+  }
+  return state;
+}
+
+// Takes back a state of training_state(); all checks come before anything is changed.
+Progress resume_training(const nn::StateDict& state, MDN& model, nn::Optimizer& optimizer,
+                         const TrainOptions& options) {
+  const auto scalar = [&](const char* name, DType dtype) {
+    const Tensor t = state.find(name);
+    if (!t.defined() || t.dtype() != dtype || t.numel() != 1)
+      fail("train: the state to resume from has no {} scalar '{}'; expected a state handed to "
+           "on_checkpoint",
+           dtype, name);
+    return t;
+  };
+  Progress p;
+  p.epochs_done = scalar("epochs_done", kInt64).item<std::int64_t>();
+  p.since_best = scalar("since_best", kInt64).item<std::int64_t>();
+  p.result.best_epoch = scalar("best_epoch", kInt64).item<std::int64_t>();
+  p.result.best_val_nll = scalar("best_val_nll", kFloat64).item<double>();
+  if (p.epochs_done < 1 || p.epochs_done > options.epochs)
+    fail("train: the state to resume from has {} epochs done; expected 1 to {} (the epochs asked "
+         "for)",
+         p.epochs_done, options.epochs);
+  std::vector<std::vector<double>> history;
+  for (const char* name :
+       {"history.train_nll", "history.val_nll", "history.improved", "history.seconds"}) {
+    const Tensor t = state.find(name);
+    if (!t.defined() || t.dtype() != kFloat64 || t.dim() != 1 || t.size(0) != p.epochs_done)
+      fail("train: the state to resume from lacks '{}' of {} epochs; expected a state handed to "
+           "on_checkpoint",
+           name, p.epochs_done);
+    history.push_back(t.to_vector<double>());
+  }
+  for (std::size_t e = 0; e < static_cast<std::size_t>(p.epochs_done); ++e)
+    p.result.history.push_back({.epoch = static_cast<std::int64_t>(e) + 1,
+                                .train_nll = history[0][e],
+                                .val_nll = history[1][e],
+                                .improved = history[2][e] != 0,
+                                .seconds = history[3][e]});
+  const nn::StateDict best = part(state, "best");
+  if (!best.empty())
+    nn::check_state(model.state_dict(), best, "the state to resume from", "the best model");
+  nn::check_state(model.state_dict(), part(state, "model"), "the state to resume from",
+                  "the model");
+  nn::check_state(optimizer.state_dict(), part(state, "optimizer"), "the state to resume from",
+                  "the optimiser");
+  model.load_state_dict(part(state, "model"), "the state to resume from");
+  optimizer.load_state_dict(part(state, "optimizer"), "the state to resume from");
+  NoGradGuard no_grad;
+  if (!best.empty())
+    for (const auto& [name, tensor] : model.state_dict())
+      p.best.push_back(best.find(name).detach().clone());
+  return p;
 }
 
 void restore(nn::Module& model, const std::vector<Tensor>& copy) {
@@ -70,9 +174,18 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
     fail("train: the batch size must be positive, got {}", options.batch_size);
   if (!(options.lr > 0) || !std::isfinite(options.lr))
     fail("train: the learning rate must be a finite positive number, got {}", options.lr);
-  if (x.size(0) != y.size(0))
-    fail("train: {} input rows but {} target rows", x.size(0), y.size(0));
+  if (x.dim() != 2 || y.dim() != 2 || x.size(0) != y.size(0))
+    fail("train: inputs of shape {} and targets of shape {}; expected [N, in] and [N, out] with "
+         "the same N",
+         x.shape(), y.shape());
   const bool validate = x_val.defined();
+  if (validate != y_val.defined())
+    fail("train: validation {} given without validation {}; expected both or neither",
+         validate ? "inputs" : "targets", validate ? "targets" : "inputs");
+  if (validate && (x_val.dim() != 2 || y_val.dim() != 2 || x_val.size(0) != y_val.size(0)))
+    fail("train: validation inputs of shape {} and targets of shape {}; expected [M, in] and "
+         "[M, out] with the same M",
+         x_val.shape(), y_val.shape());
   const std::vector<Tensor> parameters = model.parameters();
   std::unique_ptr<nn::Optimizer> optimizer;
   if (options.weight_decay > 0)
@@ -83,11 +196,25 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
   nn::DataLoader loader({x, y},
                         {.batch_size = options.batch_size, .shuffle = true, .seed = options.seed});
 
-  TrainResult result;
-  std::vector<Tensor> best;
-  std::int64_t since_best = 0;
+  if (options.checkpoint_every < 0)
+    fail("train: checkpoint_every must be >= 0, got {}", options.checkpoint_every);
+  if (options.checkpoint_every > 0 && !options.on_checkpoint)
+    fail("train: checkpoint_every is {} but on_checkpoint is not set; expected a function that "
+         "saves the state",
+         options.checkpoint_every);
+
+  Progress p;
+  if (!options.resume.empty())
+    p = resume_training(options.resume, model, *optimizer, options);
+  TrainResult& result = p.result;
+  std::vector<Tensor>& best = p.best;
+  std::int64_t& since_best = p.since_best;
+  loader.set_epoch(p.epochs_done);
+  const auto early_stop = [&] {
+    return validate && options.patience > 0 && since_best >= options.patience;
+  };
   model.train();
-  for (std::int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
+  for (std::int64_t epoch = p.epochs_done + 1; epoch <= options.epochs && !early_stop(); ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     double total = 0;
     std::int64_t batch_index = 0;
@@ -133,10 +260,19 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
     report.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.history.push_back(report);
+    p.epochs_done = epoch;
     if (options.on_epoch)
       options.on_epoch(report);
-    if (validate && options.patience > 0 && since_best >= options.patience)
-      break;
+    const bool more = epoch < options.epochs && !early_stop();
+    const bool stop = more && options.should_stop && options.should_stop();
+    const bool due = options.checkpoint_every > 0 && epoch % options.checkpoint_every == 0;
+    if ((due || stop) && options.on_checkpoint)
+      options.on_checkpoint(training_state(model, *optimizer, p));
+    if (stop) {
+      result.stopped = true;
+      model.eval();
+      return result;
+    }
   }
   if (validate && !best.empty())
     restore(model, best);

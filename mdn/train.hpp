@@ -28,6 +28,18 @@ struct TrainOptions {
       0;                  // stop after this many epochs without a better validation NLL; 0: never
   std::uint64_t seed = 0; // the order of the mini-batches
   std::function<void(const EpochReport&)> on_epoch = nullptr; // progress display
+
+  // Checkpoints. After every `checkpoint_every`-th epoch (0: never), and when `should_stop`
+  // answers true after an epoch (a signal, say), train() hands `on_checkpoint` its whole state:
+  // the model, the optimiser's moments and step count, the epochs done, the early-stopping state
+  // with the best parameters, and the history. After should_stop it then returns, with
+  // TrainResult::stopped set. Given such a state as `resume`, train() carries on where it
+  // stopped; as each epoch's batches depend only on (seed, epoch), the final model is the one of
+  // an uninterrupted run, bit for bit, when the data and the other options are the same.
+  std::int64_t checkpoint_every = 0;
+  std::function<void(const nn::StateDict&)> on_checkpoint = nullptr;
+  std::function<bool()> should_stop = nullptr; // asked after each epoch but the last
+  nn::StateDict resume{};                      // empty: start afresh
 };
 
 struct TrainResult {
@@ -35,10 +47,14 @@ struct TrainResult {
   std::int64_t best_epoch =
       0; // whose parameters the model holds at the end (the last one without validation)
   double best_val_nll = std::numeric_limits<double>::quiet_NaN();
+  // should_stop answered true: training is not finished and the model holds the last epoch's
+  // parameters (the state handed to on_checkpoint resumes it).
+  bool stopped = false;
 };
 
 // Trains `model` on (x, y); x_val and y_val may be undefined tensors (no validation, no early
-// stopping). Throws naming the epoch and batch if the loss or a gradient stops being finite.
+// stopping). Throws naming the epoch and batch if the loss or a gradient stops being finite;
+// the last state handed to on_checkpoint is then the last good one.
 TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_val,
                   const Tensor& y_val, const TrainOptions& options);
 

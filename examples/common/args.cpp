@@ -46,6 +46,13 @@ bool Args::parse(int argc, char** argv, int first) {
   return true;
 }
 
+void Args::set_default(const std::string& name, std::string value) {
+  for (Flag& flag : flags_)
+    if (flag.name == name)
+      flag.default_value = std::move(value);
+  find(name);
+}
+
 bool Args::given(const std::string& name) const {
   for (const auto& [key, value] : values_)
     if (key == name)

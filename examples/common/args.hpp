@@ -43,6 +43,8 @@ public:
   std::vector<std::int64_t> integers(const std::string& name, std::int64_t min) const;
   std::vector<std::string> names(const std::string& name) const; // comma-separated; may be empty
   std::string usage() const;
+  // Makes `value` the value of a flag that was not given (`mdn fit --resume` takes the run's).
+  void set_default(const std::string& name, std::string value);
 
 private:
   const Flag& find(const std::string& name) const;

@@ -4,6 +4,7 @@
 
 #include <autograd/error.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -49,7 +50,8 @@ std::size_t Table::index(const std::string& name) const {
   std::string known;
   for (const std::string& n : names)
     known += (known.empty() ? "" : ", ") + n;
-  fail("{}: no column '{}' (the columns are: {})", source, name, known);
+  fail("{}:{}: no column '{}'; expected one of the header's columns: {}", source, header_line, name,
+       known);
 }
 
 Tensor Table::matrix(const std::vector<std::string>& wanted, DType dtype) const {
@@ -84,15 +86,18 @@ Table read_csv(const std::string& path) {
       break;
   }
   if (trim(line).empty())
-    fail("{}: the file is empty; expected a header row of column names", table.source);
+    fail("{}:{}: the file is empty; expected a header row of column names", table.source,
+         std::max<std::int64_t>(line_number, 1));
+  table.header_line = line_number;
   table.names = split(line);
   for (std::size_t c = 0; c < table.names.size(); ++c) {
     if (table.names[c].empty())
-      fail("{}:{}: column {} has an empty name in the header", table.source, line_number, c + 1);
+      fail("{}:{}:{}: an empty column name in the header; expected a name", table.source,
+           line_number, c + 1);
     for (std::size_t d = 0; d < c; ++d)
       if (table.names[d] == table.names[c])
-        fail("{}:{}: the column name '{}' appears twice in the header", table.source, line_number,
-             table.names[c]);
+        fail("{}:{}:{}: the column name '{}' appears twice in the header; expected distinct names",
+             table.source, line_number, c + 1, table.names[c]);
   }
   table.columns.resize(table.names.size());
   while (std::getline(*in, line)) {
@@ -101,23 +106,27 @@ Table read_csv(const std::string& path) {
       continue;
     const std::vector<std::string> cells = split(line);
     if (cells.size() != table.names.size())
-      fail("{}:{}: {} cells, but the header names {} columns", table.source, line_number,
-           cells.size(), table.names.size());
+      fail("{}:{}:{}: {} cells, but the header names {} columns; expected {} comma-separated "
+           "numbers",
+           table.source, line_number, std::min(cells.size(), table.names.size()) + 1, cells.size(),
+           table.names.size(), table.names.size());
     for (std::size_t c = 0; c < cells.size(); ++c) {
       const std::string& cell = cells[c];
       char* end = nullptr;
       const double value = std::strtod(cell.c_str(), &end);
       if (cell.empty() || end != cell.c_str() + cell.size())
-        fail("{}:{}: column '{}': '{}' is not a number", table.source, line_number, table.names[c],
-             cell);
+        fail("{}:{}:{}: column '{}': '{}' is not a number; expected a finite decimal number",
+             table.source, line_number, c + 1, table.names[c], cell);
       if (!std::isfinite(value))
-        fail("{}:{}: column '{}': '{}' is not a finite number", table.source, line_number,
-             table.names[c], cell);
+        fail("{}:{}:{}: column '{}': '{}' is not a finite number; expected a finite decimal "
+             "number",
+             table.source, line_number, c + 1, table.names[c], cell);
       table.columns[c].push_back(value);
     }
   }
   if (table.rows() == 0)
-    fail("{}: a header but no data rows", table.source);
+    fail("{}:{}: a header but no data rows; expected rows of numbers below the header",
+         table.source, line_number + 1);
   return table;
 }
 

@@ -6,7 +6,8 @@
 //   write_csv("pred.csv", {"mean", "std"}, rows);
 //
 // Every cell must be a finite number: a typo, an empty cell, NaN or Inf is an error naming the
-// file, the line and the column, rather than a silent NaN in training.
+// file, the line and the column (`data.csv:4:2:`, columns counted from 1), rather than a silent
+// NaN in training.
 #include <autograd/tensor.hpp>
 
 #include <string>
@@ -18,6 +19,7 @@ struct Table {
   std::string source;                       // the file name, for messages
   std::vector<std::string> names;           // the header
   std::vector<std::vector<double>> columns; // columns[c][row]
+  std::int64_t header_line = 1;             // the header's line number, for messages
 
   std::int64_t rows() const {
     return columns.empty() ? 0 : static_cast<std::int64_t>(columns[0].size());

@@ -31,6 +31,7 @@ struct FitOutcome {
   std::vector<std::pair<std::int64_t, double>> candidates; // K and its validation NLL
   std::vector<mdn::EpochReport> history;                   // of the model kept
   Tensor x_val, y_val;                                     // undefined without validation
+  bool stopped = false; // TrainOptions::should_stop stopped the training: no model
 };
 
 FitOutcome fit_table(const Table& table, const FitRequest& request);
@@ -39,6 +40,11 @@ FitOutcome fit_table(const Table& table, const FitRequest& request);
 void choose_columns(const Table& table, const std::vector<std::string>& x,
                     const std::vector<std::string>& y, std::vector<std::string>& x_names,
                     std::vector<std::string>& y_names);
+
+// Fails naming the data file, the model and the columns when the table lacks one of the model's
+// input columns (or, with `outputs`, one of its output columns).
+void require_model_columns(const Table& table, const SavedModel& saved,
+                           const std::string& model_path, bool outputs);
 
 } // namespace tapegrad::examples
 

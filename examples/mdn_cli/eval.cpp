@@ -29,6 +29,7 @@ int eval_command(int argc, char** argv) {
     return 0;
   const SavedModel saved = load_model(args.text("model"));
   const Table table = read_csv(args.text("data"));
+  require_model_columns(table, saved, args.text("model"), true);
   const Tensor x = table.matrix(saved.x_names), y = table.matrix(saved.y_names);
   const mdn::Metrics m = mdn::evaluate(saved.mixture(x), y);
   if (args.on("json")) {

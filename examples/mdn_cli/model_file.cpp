@@ -8,13 +8,6 @@ namespace tapegrad::examples {
 
 namespace {
 
-Tensor text_tensor(const std::string& text) {
-  std::vector<std::int64_t> bytes(text.begin(), text.end());
-  if (bytes.empty())
-    bytes.push_back(0); // an empty text is one NUL byte, never a zero-size tensor
-  return from_vector(bytes, {static_cast<std::int64_t>(bytes.size())}, kInt64);
-}
-
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& n : names)
@@ -61,11 +54,7 @@ public:
     return t.item<std::int64_t>();
   }
   std::string text(const std::string& name) const {
-    std::string out;
-    for (std::int64_t b : get(name, kInt64).to_vector<std::int64_t>())
-      if (b != 0)
-        out += static_cast<char>(b);
-    return out;
+    return tensor_text(get(name, kInt64), path_, "config." + name);
   }
   std::vector<double> values(const std::string& name, std::size_t size) const {
     std::vector<double> v = get(name, kFloat64).to_vector<double>();
@@ -80,6 +69,27 @@ private:
 };
 
 } // namespace
+
+Tensor text_tensor(const std::string& text) {
+  std::vector<std::int64_t> bytes(text.begin(), text.end());
+  if (bytes.empty())
+    bytes.push_back(0); // an empty text is one NUL byte, never a zero-size tensor
+  return from_vector(bytes, {static_cast<std::int64_t>(bytes.size())}, kInt64);
+}
+
+std::string tensor_text(const Tensor& t, const std::string& path, const std::string& name) {
+  if (t.dtype() != kInt64 || t.dim() != 1)
+    fail("{}: entry '{}' has dtype {} and {} axes; expected a 1-D int64 tensor of text", path, name,
+         t.dtype(), t.dim());
+  std::string out;
+  for (std::int64_t b : t.to_vector<std::int64_t>()) {
+    if (b < 0 || b > 255)
+      fail("{}: entry '{}' holds {}, not a byte of text; the file is corrupt", path, name, b);
+    if (b != 0)
+      out += static_cast<char>(b);
+  }
+  return out;
+}
 
 std::string activation_name(nn::Activation activation) {
   return activation == nn::Activation::ReLU ? "relu" : "tanh";

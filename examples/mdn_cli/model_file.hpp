@@ -30,6 +30,10 @@ void save_model(const std::string& path, const SavedModel& saved);
 // Throws naming the file and the entry when it is not an `mdn` model file of this version.
 SavedModel load_model(const std::string& path);
 
+// Text as an int64 tensor of its bytes, and back (naming the file and entry when it is not text).
+Tensor text_tensor(const std::string& text);
+std::string tensor_text(const Tensor& t, const std::string& path, const std::string& name);
+
 std::string activation_name(nn::Activation activation);
 nn::Activation parse_activation(const std::string& name); // "tanh" or "relu"
 

@@ -36,6 +36,7 @@ int plot_command(int argc, char** argv) {
     return 0;
   const SavedModel saved = load_model(args.text("model"));
   const Table table = read_csv(args.text("data"));
+  require_model_columns(table, saved, args.text("model"), true);
   const Tensor x = table.matrix(saved.x_names), y = table.matrix(saved.y_names);
   Plot plot = model_picture(args.text("title"), saved, x, y);
   plot.save(args.text("out"));

@@ -21,6 +21,7 @@ int predict_command(int argc, char** argv) {
     return 0;
   const SavedModel saved = load_model(args.text("model"));
   const Table table = read_csv(args.text("data"));
+  require_model_columns(table, saved, args.text("model"), false);
   const Tensor x = table.matrix(saved.x_names);
   const mdn::Mixture m = saved.mixture(x).detach();
   const std::int64_t n = x.size(0), in = x.size(1), k = m.num_components(), d = m.dim();

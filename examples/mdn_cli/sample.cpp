@@ -28,6 +28,7 @@ int sample_command(int argc, char** argv) {
   Generator gen(static_cast<std::uint64_t>(args.integer("seed", 0)));
   const SavedModel saved = load_model(args.text("model"));
   const Table table = read_csv(args.text("data"));
+  require_model_columns(table, saved, args.text("model"), false);
   const Tensor x = table.matrix(saved.x_names);
   const std::vector<double> s =
       mdn::sample(saved.mixture(x), count, gen, options).to_vector<double>();

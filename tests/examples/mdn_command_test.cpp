@@ -1,5 +1,5 @@
 // End-to-end tests of the `mdn` command on generated CSV files: each subcommand as a user runs
-// it, and bad input answered with exit status 2, one `error:` line and no output file.
+// it (bad input: mdn_bad_input_test.cpp).
 #include "tests/examples/run_binary.hpp"
 
 #include <autograd/generator.hpp>
@@ -30,15 +30,6 @@ void write_bishop(const std::filesystem::path& path, std::int64_t n, std::uint64
 
 std::size_t count_lines(const std::string& text) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
-
-// Exit 2, exactly one line on stderr starting with "error:" and containing `needle`.
-void check_user_error(const test::Run& run, const std::string& needle) {
-  INFO(run.err);
-  CHECK(run.status == 2);
-  CHECK(run.err.rfind("error: ", 0) == 0);
-  CHECK(count_lines(run.err) == 1);
-  CHECK(run.err.find(needle) != std::string::npos);
 }
 
 } // namespace
@@ -119,42 +110,6 @@ TEST_CASE("mdn fit with several --components fits each and prints the table",
                      dir)
               .status == 0);
   CHECK(test::read_text(dir / "m.tgm") == test::read_text(dir / "m2.tgm"));
-}
-
-TEST_CASE("mdn answers bad input with exit status 2, one error line and no output file",
-          "[examples][mdn_command]") {
-  const auto dir = test::scratch("errors");
-  write_bishop(dir / "train.csv", 50, 1);
-  std::ofstream(dir / "bad.csv") << "x,t\n0.1,0.2\n0.3,abc\n";
-  std::ofstream(dir / "nan.csv") << "x,t\n0.1,nan\n";
-
-  check_user_error(run_binary("mdn", "fit --data train.csv --y nope --out m.tgm", dir), "'nope'");
-  check_user_error(run_binary("mdn", "fit --data bad.csv --epochs 2 --out m.tgm", dir),
-                   "bad.csv:3: column 't': 'abc' is not a number");
-  check_user_error(run_binary("mdn", "fit --data nan.csv --epochs 2 --out m.tgm", dir),
-                   "not a finite number");
-  check_user_error(run_binary("mdn", "fit --data missing.csv --out m.tgm", dir), "missing.csv");
-  check_user_error(run_binary("mdn", "fit --data train.csv --epochs many --out m.tgm", dir),
-                   "--epochs many");
-  check_user_error(run_binary("mdn", "fit --data train.csv --noise wide --out m.tgm", dir), "wide");
-  check_user_error(run_binary("mdn", "fit --data train.csv --bogus 1 --out m.tgm", dir), "--bogus");
-  check_user_error(run_binary("mdn", "fit --data train.csv", dir), "--out");
-  CHECK_FALSE(std::filesystem::exists(dir / "m.tgm"));
-
-  check_user_error(run_binary("mdn", "eval --model train.csv --data train.csv", dir), "train.csv");
-  check_user_error(run_binary("mdn", "frobnicate", dir), "frobnicate");
-  REQUIRE(run_binary("mdn",
-                     "fit --data train.csv --x x --y t --epochs 2 --hidden 4 --components 2 "
-                     "--quiet --out m.tgm",
-                     dir)
-              .status == 0);
-  std::ofstream(dir / "other.csv") << "a,b\n1,2\n";
-  check_user_error(run_binary("mdn", "predict --model m.tgm --data other.csv --out pred.csv", dir),
-                   "'x'");
-  CHECK_FALSE(std::filesystem::exists(dir / "pred.csv"));
-  // Nothing half-written is left behind either.
-  for (const auto& entry : std::filesystem::directory_iterator(dir))
-    CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
 }
 
 TEST_CASE("mdn demo --fast writes its files, the same bytes on every run",
