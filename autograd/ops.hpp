@@ -51,6 +51,10 @@ Tensor softmax(const Tensor& x, std::int64_t axis);
 // every batch of a 3-D one.
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor transpose(const Tensor& x, std::int64_t axis0, std::int64_t axis1);
+// x W^T + b for x [n, in], W [out, in] and b [out] (or an undefined tensor: no bias), as
+// torch.nn.functional.linear, in one record: no transposed copy of W, the bias added by the GEMM,
+// and dW accumulated by the GEMM straight into W's gradient slot.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 // X = L^-1 B for lower-triangular L [..., d, d] and B [..., d, n] with the same leading axes, as
 // torch.linalg.solve_triangular(L, B, upper=False); the strict upper triangle of L is not read.
 Tensor solve_triangular(const Tensor& l, const Tensor& b);

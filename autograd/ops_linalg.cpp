@@ -2,6 +2,7 @@
 // GEMM kernel with transpose flags, so no transposed copy is ever made.
 #include "autograd/kernels/elementwise.hpp"
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/reduce_simd.hpp"
 #include "autograd/ops.hpp"
 
 #include <algorithm>
@@ -72,6 +73,52 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (b.dim() == 1)
     return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   return batched_matmul(a, b);
+}
+
+// y = x W^T + b;  dL/dx = dL/dy W,  dL/dW = (dL/dy)^T x,  dL/db = sum over rows of dL/dy
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  const bool has_bias = bias.defined();
+  if (x.dim() != 2 || weight.dim() != 2 || x.size(1) != weight.size(1) ||
+      (has_bias && !(bias.shape() == Shape{weight.size(0)})))
+    fail("linear: expected x [n, in], weight [out, in] and bias [out], got {}, {} and {}",
+         x.shape(), weight.shape(), has_bias ? fmt::format("{}", bias.shape()) : "none");
+  if (!is_floating(x.dtype()) || weight.dtype() != x.dtype() ||
+      (has_bias && bias.dtype() != x.dtype()))
+    fail("linear: expected x, weight and bias of one floating dtype, got {} and {}", x.dtype(),
+         weight.dtype());
+  const std::int64_t n = x.size(0), in = x.size(1), out = weight.size(0);
+  Tensor y = empty({n, out}, x.dtype());
+  dispatch_floating(x.dtype(), "linear", [&]<class T>() {
+    T* y_data = y.data_ptr<T>();
+    if (has_bias) // every row starts as b, and the GEMM adds x W^T to it
+      for (std::int64_t i = 0; i < n; ++i)
+        std::copy_n(bias.data_ptr<T>(), out, y_data + i * out);
+    kernels::gemm<T>({false, true, n, out, in, in, in, out}, T(1), x.data_ptr<T>(),
+                     weight.data_ptr<T>(), T(has_bias ? 1 : 0), y_data);
+  });
+  auto backward = [x, weight, bias, n, in, out](const Tensor& gy) {
+    dispatch_floating(x.dtype(), "linear", [&]<class T>() {
+      const T* g = gy.data_ptr<T>();
+      if (x.requires_grad()) { // dX = dY W
+        Tensor gx = empty_like(x);
+        kernels::gemm<T>({false, false, n, in, out, out, in, in}, T(1), g, weight.data_ptr<T>(),
+                         T(0), gx.data_ptr<T>());
+        accumulate_grad(x, std::move(gx));
+      }
+      accumulate_grad_in_place(weight, [&](const Tensor& gw, bool accumulate) { // dW = dY^T X
+        kernels::gemm<T>({true, false, out, in, n, out, in, in}, T(1), g, x.data_ptr<T>(),
+                         T(accumulate ? 1 : 0), gw.data_ptr<T>());
+      });
+      if (bias.defined() && bias.requires_grad()) {
+        Tensor gb = empty_like(bias);
+        kernels::sum_axis_forward(g, gb.data_ptr<T>(), kernels::AxisView{1, n, out});
+        accumulate_grad(bias, std::move(gb));
+      }
+    });
+  };
+  if (has_bias)
+    return record("linear", y, {x, weight, bias}, std::move(backward));
+  return record("linear", y, {x, weight}, std::move(backward));
 }
 
 // y = x with axes axis0 and axis1 swapped;  dL/dx = (dL/dy) with the same axes swapped back

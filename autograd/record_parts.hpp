@@ -14,11 +14,11 @@
 
 namespace tapegrad {
 
-// A record's inputs: up to three held inline (every op but cat has at most three), so that
+// A record's inputs: up to four held inline (every op but cat has at most four), so that
 // appending a record does not allocate.
 class InputList {
 public:
-  static constexpr std::size_t kInline = 3;
+  static constexpr std::size_t kInline = 4;
   void push_back(std::shared_ptr<TensorImpl> input) {
     if (size_ < kInline) {
       inline_[size_++] = std::move(input);

@@ -115,7 +115,8 @@ void check_finite(const Tensor& tensor, const char* op, const char* what) {
     return;
   dispatch_floating(tensor.dtype(), op, [&]<class T>() {
     const T* data = tensor.data_ptr<T>();
-    for (std::int64_t i = 0; i < tensor.numel(); ++i)
+    const std::int64_t n = tensor.numel();
+    for (std::int64_t i = 0; i < n; ++i)
       if (!std::isfinite(data[i]))
         fail("anomaly: {} produced a non-finite {} ({} at flat index {} of shape {})", op, what,
              data[i], i, tensor.shape());
@@ -151,9 +152,11 @@ void accumulate_grad(const Tensor& input, Tensor grad) {
     return;
   }
   dispatch_floating(target.dtype, "backward", [&]<class T>() {
-    T* into = static_cast<T*>(target.grad->data());
-    const T* from = grad.data_ptr<T>();
-    for (std::int64_t i = 0; i < grad.numel(); ++i)
+    T* __restrict into = static_cast<T*>(target.grad->data());
+    const T* __restrict from = grad.data_ptr<T>();
+    const std::int64_t n = grad.numel();
+#pragma omp simd
+    for (std::int64_t i = 0; i < n; ++i)
       into[i] += from[i];
   });
 }

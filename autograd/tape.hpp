@@ -112,4 +112,22 @@ Tensor record(const char* op, Tensor output, std::initializer_list<Tensor> input
 // this once per input; passing a freshly computed tensor lets the slot take its buffer as it is.
 void accumulate_grad(const Tensor& input, Tensor grad);
 
+// For a backward whose kernel can add its result in place (a GEMM with beta = 1): calls
+// write(slot, accumulate) with the input's gradient slot and accumulate = true, or, when the slot
+// is still empty, with a new buffer of the input's shape to overwrite (accumulate = false), which
+// then becomes the slot. Saves the temporary and the pass of accumulate_grad. Does nothing if the
+// input does not require grad.
+template <class Write> void accumulate_grad_in_place(const Tensor& input, Write&& write) {
+  TensorImpl& target = *input.impl();
+  if (!target.requires_grad)
+    return;
+  if (target.grad) {
+    write(Tensor(target.grad), true);
+    return;
+  }
+  Tensor slot = empty(target.shape, target.dtype);
+  write(slot, false);
+  target.grad = slot.impl_ptr();
+}
+
 } // namespace tapegrad

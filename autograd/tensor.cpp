@@ -104,7 +104,8 @@ void convert(const Tensor& from, const Tensor& to) {
     dispatch_all(to.dtype(), [&]<class D>() {
       const S* src = from.data_ptr<S>();
       D* dst = to.data_ptr<D>();
-      for (std::int64_t i = 0; i < from.numel(); ++i)
+      const std::int64_t n = from.numel();
+      for (std::int64_t i = 0; i < n; ++i)
         dst[i] = static_cast<D>(src[i]);
     });
   });

@@ -35,8 +35,11 @@ struct Mixture {
 
   // log N(y_b | mu_bk, Sigma_bk) for y of shape [B, D]: [B, K].
   Tensor component_log_prob(const Tensor& y) const;
-  // log p(y_b | x_b): [B].
+  // log p(y_b | x_b): [B]. One fused record for the diagonal-scale noise models.
   Tensor log_prob(const Tensor& y) const;
+  // The same as logsumexp(log_pi + component_log_prob(y), 1), op by op: the reference the fused
+  // op is tested against, and the path of the full-covariance model.
+  Tensor log_prob_composed(const Tensor& y) const;
   // The mean negative log-likelihood in nats per point: a scalar to call backward() on.
   Tensor nll(const Tensor& y) const;
   // p(k | x_b, y_b): [B, K], each row summing to 1.
@@ -45,5 +48,9 @@ struct Mixture {
   // The same mixtures cut off from the tape.
   Mixture detach() const;
 };
+
+// log p(y_b) of diagonal Gaussian mixtures (scale [B, K, D] or [B, K, 1]) as one op: [B].
+Tensor diagonal_mixture_log_prob(const Tensor& log_pi, const Tensor& mean, const Tensor& scale,
+                                 const Tensor& y);
 
 } // namespace tapegrad::mdn

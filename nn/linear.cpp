@@ -2,6 +2,8 @@
 
 #include "nn/init.hpp"
 
+#include "autograd/ops.hpp"
+
 #include <cmath>
 
 namespace tapegrad::nn {
@@ -33,8 +35,12 @@ Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool bias_on
 Tensor Linear::forward(const Tensor& input) {
   if (input.dim() < 1 || input.size(input.dim() - 1) != in_features_)
     fail("Linear: expected an input of shape [..., {}], got {}", in_features_, input.shape());
-  const Tensor y = input.matmul(weight.t());
-  return bias.defined() ? y + bias : y;
+  if (input.dim() == 2)
+    return linear(input, weight, bias);
+  // Other ranks go through 2-D: [..., in] -> [rows, in] -> [rows, out] -> [..., out].
+  std::vector<std::int64_t> out_shape = input.shape().vec();
+  out_shape.back() = out_features_;
+  return reshape(linear(reshape(input, {-1, in_features_}), weight, bias), out_shape);
 }
 
 std::string Linear::extra_repr() const {

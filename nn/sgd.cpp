@@ -30,7 +30,8 @@ void SGD::step() {
       T* value = p.data_ptr<T>();
       const T* g = grad.data_ptr<T>();
       T* buffer = momentum_ ? (*momentum_)[k].data_ptr<T>() : nullptr;
-      for (std::int64_t i = 0; i < p.numel(); ++i) {
+      const std::int64_t n = p.numel();
+      for (std::int64_t i = 0; i < n; ++i) {
         T d = g[i] + decay * value[i];
         if (buffer) {
           buffer[i] = momentum * buffer[i] + d;

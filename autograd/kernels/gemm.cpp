@@ -173,6 +173,48 @@ void gemm_band(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c,
   }
 }
 
+// A product with one column (n = 1: the weight gradient of a layer with one input) or an inner
+// dimension of one (k = 1: the forward pass of such a layer) gains nothing from packing, and a
+// full micro-tile would be mostly padding: plain loops, each element of C summed over p in order.
+template <class T>
+void gemm_degenerate(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c) {
+  const auto a_at = [&](std::int64_t i, std::int64_t p) {
+    return g.transpose_a ? a[p * g.lda + i] : a[i * g.lda + p];
+  };
+  const auto b_at = [&](std::int64_t p, std::int64_t j) {
+    return g.transpose_b ? b[j * g.ldb + p] : b[p * g.ldb + j];
+  };
+  const auto finish = [&](T& out, T acc) {
+    out = alpha * acc + (beta == T(0) ? T(0) : beta * out);
+  };
+  if (g.k == 1) { // an outer product
+    for (std::int64_t i = 0; i < g.m; ++i) {
+      const T ai = a_at(i, 0);
+      T* row = c + i * g.ldc;
+      for (std::int64_t j = 0; j < g.n; ++j)
+        finish(row[j], ai * b_at(0, j));
+    }
+    return;
+  }
+  // n == 1: c_i = sum_p op(A)(i, p) b_p, the p loop outside so that op(A)'s rows stream when A is
+  // transposed.
+  T* acc = scratch<T>(ScratchSlot::PackA, static_cast<std::size_t>(g.m));
+  std::fill_n(acc, g.m, T(0));
+  for (std::int64_t p = 0; p < g.k; ++p) {
+    const T bp = b_at(p, 0);
+    if (g.transpose_a) {
+      const T* a_row = a + p * g.lda;
+      for (std::int64_t i = 0; i < g.m; ++i)
+        acc[i] += a_row[i] * bp;
+    } else {
+      for (std::int64_t i = 0; i < g.m; ++i)
+        acc[i] += a[i * g.lda + p] * bp;
+    }
+  }
+  for (std::int64_t i = 0; i < g.m; ++i)
+    finish(c[i * g.ldc], acc[i]);
+}
+
 // C = beta * C when there is nothing to multiply (k = 0).
 template <class T> void scale_c(const GemmArgs& g, T beta, T* c) {
   for (std::int64_t i = 0; i < g.m; ++i)
@@ -188,6 +230,10 @@ template <class T> void gemm(const GemmArgs& g, T alpha, const T* a, const T* b,
     return;
   if (g.k <= 0) {
     scale_c(g, beta, c);
+    return;
+  }
+  if (g.n == 1 || g.k == 1) {
+    gemm_degenerate(g, alpha, a, b, beta, c);
     return;
   }
   const std::int64_t work = g.m * g.n * g.k / 16; // in units comparable to a streaming element

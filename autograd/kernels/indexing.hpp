@@ -5,6 +5,7 @@
 #include "autograd/kernels/elementwise.hpp"
 #include "autograd/kernels/reduce.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace tapegrad::kernels {
@@ -13,6 +14,11 @@ namespace tapegrad::kernels {
 template <class T>
 void slice_forward(const T* x, T* y, AxisView x_view, std::int64_t start, std::int64_t step,
                    std::int64_t y_n) {
+  if (step == 1) { // each slab of the slice is one contiguous run
+    for (std::int64_t o = 0; o < x_view.outer; ++o)
+      std::copy_n(x + x_view.at(o, start, 0), y_n * x_view.inner, y + o * y_n * x_view.inner);
+    return;
+  }
   for (std::int64_t o = 0; o < x_view.outer; ++o)
     for (std::int64_t j = 0; j < y_n; ++j)
       for (std::int64_t i = 0; i < x_view.inner; ++i)
@@ -23,6 +29,16 @@ void slice_forward(const T* x, T* y, AxisView x_view, std::int64_t start, std::i
 template <class T>
 void slice_backward(const T* gy, T* gx, AxisView x_view, std::int64_t start, std::int64_t step,
                     std::int64_t y_n) {
+  if (step == 1) { // each slab of the slice is one contiguous run
+    const std::int64_t run = y_n * x_view.inner;
+    for (std::int64_t o = 0; o < x_view.outer; ++o) {
+      T* into = gx + x_view.at(o, start, 0);
+      const T* from = gy + o * run;
+      for (std::int64_t i = 0; i < run; ++i)
+        into[i] += from[i];
+    }
+    return;
+  }
   for (std::int64_t o = 0; o < x_view.outer; ++o)
     for (std::int64_t j = 0; j < y_n; ++j)
       for (std::int64_t i = 0; i < x_view.inner; ++i)

@@ -31,6 +31,36 @@ requires(!std::same_as<Condition, bool>) V
     where(const Condition& condition, const V& if_true, const V& if_false) {
   return select(condition, if_true, if_false);
 }
+// tanh, for float as a rational function (the odd degree-13 / even degree-6 fit Eigen uses for its
+// fast tanh): within 4e-7 of tanh everywhere, about 3 ulp, and a few multiplies and one division
+// per SIMD batch where xsimd's tanh costs several times more (it is most of an MLP trunk's time
+// outside the GEMMs). Doubles keep the library tanh. NaN passes through; +-inf give +-1.
+template <class V> struct element_of {
+  using type = typename V::value_type; // an xsimd batch
+};
+template <std::floating_point T> struct element_of<T> { using type = T; };
+
+template <class V> V rational_tanh(V x) {
+  if constexpr (std::same_as<typename element_of<V>::type, double>) {
+    return tanh(x);
+  } else {
+    const V limit(7.90531110763549805f), x2c = max(min(x, limit), -limit);
+    const V x2 = x2c * x2c;
+    V p(-2.76076847742355e-16f);
+    p = p * x2 + V(2.00018790482477e-13f);
+    p = p * x2 + V(-8.60467152213735e-11f);
+    p = p * x2 + V(5.12229709037114e-08f);
+    p = p * x2 + V(1.48572235717979e-05f);
+    p = p * x2 + V(6.37261928875436e-04f);
+    p = p * x2 + V(4.89352455891786e-03f);
+    V q(1.19825839466702e-06f);
+    q = q * x2 + V(1.18534705686654e-04f);
+    q = q * x2 + V(2.26843463243900e-03f);
+    q = q * x2 + V(4.89352518554385e-03f);
+    return where(x == x, x2c * p / q, x);
+  }
+}
+
 // sign(0) = 0: the subgradient PyTorch uses for |x| at its kink.
 template <std::floating_point T> T sign(T x) {
   return static_cast<T>((x > T(0)) - (x < T(0)));

@@ -84,10 +84,14 @@ template <class T> T simd_sum_exp(const T* x, std::int64_t n, T shift) {
   }
   for (; j + w <= n; j += w)
     acc0 += xsimd::exp(load(x + j) - s);
-  T total = xsimd::hadd(acc0 + acc1);
-  for (; j < n; ++j)
-    total += std::exp(x[j] - shift);
-  return total;
+  if (j < n) { // the tail as one batch padded with -inf, whose exp is 0: rows shorter than a
+               // batch (a mixture's K logits) stay on the SIMD exp
+    alignas(64) T lanes[kWidth<T>];
+    std::fill_n(lanes, w, -std::numeric_limits<T>::infinity());
+    std::copy(x + j, x + n, lanes);
+    acc1 += xsimd::exp(Batch<T>::load_aligned(lanes) - s);
+  }
+  return xsimd::hadd(acc0 + acc1);
 }
 
 // log sum_j exp(x_j), shifted by the maximum (0 when that is infinite, as the reference).
@@ -254,8 +258,16 @@ template <class T> void log_softmax_axis_backward(const T* y, const T* gy, T* gx
     std::int64_t j = 0;
     for (; j + kWidth<T> <= v.n; j += kWidth<T>)
       store(gx + offset + j, load(gy + offset + j) - xsimd::exp(load(y + offset + j)) * total_v);
-    for (; j < v.n; ++j)
-      gx[offset + j] = gy[offset + j] - std::exp(y[offset + j]) * total;
+    if (j < v.n) { // the tail as one padded batch, as in simd_sum_exp
+      alignas(64) T y_lanes[kWidth<T>], g_lanes[kWidth<T>];
+      std::fill_n(y_lanes, kWidth<T>, -std::numeric_limits<T>::infinity());
+      std::fill_n(g_lanes, kWidth<T>, T(0));
+      std::copy(y + offset + j, y + offset + v.n, y_lanes);
+      std::copy(gy + offset + j, gy + offset + v.n, g_lanes);
+      (Batch<T>::load_aligned(g_lanes) - xsimd::exp(Batch<T>::load_aligned(y_lanes)) * total_v)
+          .store_aligned(g_lanes);
+      std::copy(g_lanes, g_lanes + (v.n - j), gx + offset + j);
+    }
   });
 }
 

@@ -214,3 +214,47 @@ TEST_CASE("t and mT", "[ops][linalg]") {
   CHECK_THAT(error_of([&] { transpose(m, 0, 2); }),
              Contains("transpose") && Contains("axis 2 is out of range"));
 }
+
+TEST_CASE("linear: equals matmul with the transposed weight plus the bias", "[ops][linalg]") {
+  FreshTape fresh;
+  for (bool with_bias : {true, false}) {
+    INFO("bias " << with_bias);
+    const Tensor x = uniform({7, 5}, 301, -2, 2);
+    const Tensor w = uniform({3, 5}, 302, -2, 2);
+    const Tensor b = with_bias ? uniform({3}, 303, -2, 2) : Tensor();
+    const Tensor want = with_bias ? matmul(x, w.t()) + b : matmul(x, w.t());
+    check_close(linear(x, w, b), want.to_vector<double>(), 1e-12);
+  }
+}
+
+TEST_CASE("linear: gradcheck with and without a bias", "[ops][linalg][gradcheck]") {
+  FreshTape fresh;
+  const Tensor x = uniform({6, 4}, 311, -2, 2).requires_grad_();
+  const Tensor w = uniform({3, 4}, 312, -2, 2).requires_grad_();
+  const Tensor b = uniform({3}, 313, -2, 2).requires_grad_();
+  check_gradients([](const auto& in) { return linear(in[0], in[1], in[2]); }, {x, w, b});
+  check_gradients([](const auto& in) { return linear(in[0], in[1]); }, {x, w});
+  check_gradients([](const auto& in) { return linear(in[0], in[1], in[2]); },
+                  {x.detach(), w, b.detach()});
+}
+
+TEST_CASE("linear: the weight's gradient accumulates over backward passes", "[ops][linalg]") {
+  FreshTape fresh;
+  const Tensor x = uniform({6, 4}, 321, -2, 2);
+  Tensor w = uniform({3, 4}, 322, -2, 2).requires_grad_();
+  Tensor b = uniform({3}, 323, -2, 2).requires_grad_();
+  linear(x, w, b).sum().backward();
+  const std::vector<double> once = w.grad().to_vector<double>();
+  const std::vector<double> bias_once = b.grad().to_vector<double>();
+  clear_tape();
+  linear(x, w, b).sum().backward();
+  clear_tape();
+  std::vector<double> twice = once, bias_twice = bias_once;
+  for (double& v : twice)
+    v *= 2;
+  for (double& v : bias_twice)
+    v *= 2;
+  check_close(w.grad(), twice, 1e-12);
+  check_close(b.grad(), bias_twice, 1e-12);
+  CHECK_THROWS_AS(linear(uniform({2, 5}, 1, 0, 1), w, b), Error);
+}

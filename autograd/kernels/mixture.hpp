@@ -1,0 +1,229 @@
+#pragma once
+// The log-likelihood of a batch of diagonal Gaussian mixtures, one mixture per row, in one pass:
+// the kernel behind mdn's fused negative log-likelihood. Per row b, with z = (y_d - mu_kd) / s_kd,
+//
+//   joint[b, k] = log_pi[b, k] - sum_d (z^2 / 2 + log s_kd) - (D/2) log(2 pi)
+//   lse[b]      = logsumexp_k joint[b, k]
+//
+// and its backward, given the weight w_b = dL/dlse[b] of each row:
+//
+//   r_k = exp(joint[b, k] - lse[b])     (the responsibility of component k)
+//   dlog_pi[b, k] = w_b r_k;   dmu_kd = w_b r_k z / s_kd;   ds_kd = w_b r_k (z^2 - 1) / s_kd
+//
+// Scales are [B, K, D] (diagonal) or [B, K, 1] (isotropic, fixed: one scale shared by the D
+// coordinates, whose gradient sums over them). The plain *_reference loops come first; the SIMD
+// versions pad each row to whole batches and run the rows in fixed blocks, so no result depends
+// on the number of threads. They know nothing of tensors or tapes.
+#include "autograd/kernels/parallel.hpp"
+#include "autograd/kernels/simd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace tapegrad::kernels {
+
+struct MixtureView {
+  std::int64_t batch, components, dim;
+  bool shared_scale; // scale is [B, K, 1]
+  std::int64_t scale_index(std::int64_t k, std::int64_t d) const {
+    return shared_scale ? k : k * dim + d;
+  }
+  std::int64_t scales_per_row() const { return shared_scale ? components : components * dim; }
+};
+
+inline constexpr double kHalfLog2Pi = 0.91893853320467274178; // log(2 pi) / 2
+
+// joint [B, K] and lse [B] as above.
+template <class T>
+void diagonal_mixture_forward_reference(const T* log_pi, const T* mean, const T* scale, const T* y,
+                                        T* joint, T* lse, MixtureView v) {
+  const T constant = static_cast<T>(kHalfLog2Pi * static_cast<double>(v.dim));
+  for (std::int64_t b = 0; b < v.batch; ++b) {
+    T* row = joint + b * v.components;
+    T best = -std::numeric_limits<T>::infinity();
+    for (std::int64_t k = 0; k < v.components; ++k) {
+      T acc = 0;
+      for (std::int64_t d = 0; d < v.dim; ++d) {
+        const T s = scale[b * v.scales_per_row() + v.scale_index(k, d)];
+        const T z = (y[b * v.dim + d] - mean[(b * v.components + k) * v.dim + d]) / s;
+        acc += T(0.5) * z * z + std::log(s);
+      }
+      row[k] = log_pi[b * v.components + k] - acc - constant;
+      best = std::max(best, row[k]);
+    }
+    const T shift = std::isfinite(best) ? best : T(0);
+    T total = 0;
+    for (std::int64_t k = 0; k < v.components; ++k)
+      total += std::exp(row[k] - shift);
+    lse[b] = shift + std::log(total);
+  }
+}
+
+// g_log_pi [B, K], g_mean [B, K, D], g_scale (the scale's shape), all overwritten.
+template <class T>
+void diagonal_mixture_backward_reference(const T* mean, const T* scale, const T* y, const T* joint,
+                                         const T* lse, const T* weight, T* g_log_pi, T* g_mean,
+                                         T* g_scale, MixtureView v) {
+  for (std::int64_t b = 0; b < v.batch; ++b)
+    for (std::int64_t k = 0; k < v.components; ++k) {
+      const T wr = weight[b] * std::exp(joint[b * v.components + k] - lse[b]);
+      g_log_pi[b * v.components + k] = wr;
+      if (v.shared_scale)
+        g_scale[b * v.components + k] = 0;
+      for (std::int64_t d = 0; d < v.dim; ++d) {
+        const std::int64_t si = b * v.scales_per_row() + v.scale_index(k, d);
+        const std::int64_t mi = (b * v.components + k) * v.dim + d;
+        const T s = scale[si];
+        const T z = (y[b * v.dim + d] - mean[mi]) / s;
+        g_mean[mi] = wr * z / s;
+        if (v.shared_scale)
+          g_scale[si] += wr * (z * z - T(1)) / s;
+        else
+          g_scale[si] = wr * (z * z - T(1)) / s;
+      }
+    }
+}
+
+namespace detail {
+
+// One row's operands copied into batch-padded buffers: every coordinate j = k * D + d of the
+// row with its y, mean and scale side by side, the padding set to values that give exp() = 0.
+template <class T> struct MixtureRow {
+  std::int64_t coords = 0, coords_padded = 0, comps_padded = 0;
+  std::vector<T, xsimd::aligned_allocator<T, 64>> y, mu, s, q, joint;
+
+  explicit MixtureRow(const MixtureView& v) {
+    coords = v.components * v.dim;
+    coords_padded = ceil_div(coords, kWidth<T>) * kWidth<T>;
+    comps_padded = ceil_div(v.components, kWidth<T>) * kWidth<T>;
+    y.assign(static_cast<std::size_t>(coords_padded), T(0));
+    mu.assign(static_cast<std::size_t>(coords_padded), T(0));
+    s.assign(static_cast<std::size_t>(coords_padded), T(1));
+    q.assign(static_cast<std::size_t>(coords_padded), T(0));
+    joint.assign(static_cast<std::size_t>(comps_padded), -std::numeric_limits<T>::infinity());
+  }
+
+  // Loads row b; the padding keeps its neutral values.
+  void load_row(const T* mean, const T* scale, const T* yv, std::int64_t b, const MixtureView& v) {
+    const T* m = mean + b * coords;
+    const T* sc = scale + b * v.scales_per_row();
+    const T* yr = yv + b * v.dim;
+    std::copy_n(m, coords, mu.data());
+    if (v.shared_scale) {
+      for (std::int64_t k = 0; k < v.components; ++k)
+        std::fill_n(s.data() + k * v.dim, v.dim, sc[k]);
+    } else {
+      std::copy_n(sc, coords, s.data());
+    }
+    if (v.dim == 1)
+      std::fill_n(y.data(), coords, yr[0]);
+    else
+      for (std::int64_t k = 0; k < v.components; ++k)
+        std::copy_n(yr, v.dim, y.data() + k * v.dim);
+  }
+};
+
+} // namespace detail
+
+template <class T>
+void diagonal_mixture_forward(const T* log_pi, const T* mean, const T* scale, const T* y, T* joint,
+                              T* lse, MixtureView v) {
+  constexpr std::int64_t w = kWidth<T>;
+  const std::int64_t rows_per_block = std::max<std::int64_t>(1, 4096 / (v.components * v.dim + 1));
+  const T constant = static_cast<T>(kHalfLog2Pi * static_cast<double>(v.dim));
+  parallel_blocks(ceil_div(v.batch, rows_per_block), v.batch * v.components * v.dim * 8,
+                  [&](std::int64_t block) {
+                    detail::MixtureRow<T> row(v);
+                    const Batch<T> half(T(0.5));
+                    for (std::int64_t b = block * rows_per_block;
+                         b < std::min(v.batch, (block + 1) * rows_per_block); ++b) {
+                      row.load_row(mean, scale, y, b, v);
+                      // q_j = z^2 / 2 + log s over the padded row (padding: z = 0, s = 1, so q =
+                      // 0).
+                      for (std::int64_t j = 0; j < row.coords_padded; j += w) {
+                        const Batch<T> s = Batch<T>::load_aligned(row.s.data() + j);
+                        const Batch<T> z = (Batch<T>::load_aligned(row.y.data() + j) -
+                                            Batch<T>::load_aligned(row.mu.data() + j)) /
+                                           s;
+                        (half * z * z + xsimd::log(s)).store_aligned(row.q.data() + j);
+                      }
+                      T* out = joint + b * v.components;
+                      const T* lp = log_pi + b * v.components;
+                      T best = -std::numeric_limits<T>::infinity();
+                      for (std::int64_t k = 0; k < v.components; ++k) {
+                        T acc = 0;
+                        for (std::int64_t d = 0; d < v.dim; ++d)
+                          acc += row.q[static_cast<std::size_t>(k * v.dim + d)];
+                        out[k] = lp[k] - acc - constant;
+                        row.joint[static_cast<std::size_t>(k)] = out[k];
+                        best = std::max(best, out[k]);
+                      }
+                      const T shift = std::isfinite(best) ? best : T(0);
+                      Batch<T> total(T(0));
+                      for (std::int64_t k = 0; k < row.comps_padded; k += w)
+                        total += xsimd::exp(Batch<T>::load_aligned(row.joint.data() + k) -
+                                            Batch<T>(shift));
+                      lse[b] = shift + std::log(xsimd::hadd(total));
+                    }
+                  });
+}
+
+template <class T>
+void diagonal_mixture_backward(const T* mean, const T* scale, const T* y, const T* joint,
+                               const T* lse, const T* weight, T* g_log_pi, T* g_mean, T* g_scale,
+                               MixtureView v) {
+  constexpr std::int64_t w = kWidth<T>;
+  const std::int64_t rows_per_block = std::max<std::int64_t>(1, 4096 / (v.components * v.dim + 1));
+  parallel_blocks(ceil_div(v.batch, rows_per_block), v.batch * v.components * v.dim * 8,
+                  [&](std::int64_t block) {
+                    detail::MixtureRow<T> row(v);
+                    // wr_j: the row's weight times the responsibility of coordinate j's component.
+                    std::vector<T, xsimd::aligned_allocator<T, 64>> wr(
+                        static_cast<std::size_t>(row.coords_padded), T(0)),
+                        g_mu(static_cast<std::size_t>(row.coords_padded)),
+                        g_s(static_cast<std::size_t>(row.coords_padded));
+                    const Batch<T> one(T(1));
+                    for (std::int64_t b = block * rows_per_block;
+                         b < std::min(v.batch, (block + 1) * rows_per_block); ++b) {
+                      row.load_row(mean, scale, y, b, v);
+                      std::copy_n(joint + b * v.components, v.components, row.joint.data());
+                      const Batch<T> shift(lse[b]), wb(weight[b]);
+                      for (std::int64_t k = 0; k < row.comps_padded; k += w)
+                        (wb * xsimd::exp(Batch<T>::load_aligned(row.joint.data() + k) - shift))
+                            .store_aligned(row.q.data() + k); // q reused: w_b r_k
+                      std::copy_n(row.q.data(), v.components, g_log_pi + b * v.components);
+                      if (v.dim == 1)
+                        std::copy_n(row.q.data(), v.components, wr.data());
+                      else
+                        for (std::int64_t k = 0; k < v.components; ++k)
+                          std::fill_n(wr.data() + k * v.dim, v.dim,
+                                      row.q[static_cast<std::size_t>(k)]);
+                      for (std::int64_t j = 0; j < row.coords_padded; j += w) {
+                        const Batch<T> inv = one / Batch<T>::load_aligned(row.s.data() + j);
+                        const Batch<T> z = (Batch<T>::load_aligned(row.y.data() + j) -
+                                            Batch<T>::load_aligned(row.mu.data() + j)) *
+                                           inv;
+                        const Batch<T> g = Batch<T>::load_aligned(wr.data() + j) * inv;
+                        (g * z).store_aligned(g_mu.data() + j);
+                        (g * (z * z - one)).store_aligned(g_s.data() + j);
+                      }
+                      std::copy_n(g_mu.data(), row.coords, g_mean + b * row.coords);
+                      T* gs = g_scale + b * v.scales_per_row();
+                      if (v.shared_scale) {
+                        for (std::int64_t k = 0; k < v.components; ++k) {
+                          T acc = 0;
+                          for (std::int64_t d = 0; d < v.dim; ++d)
+                            acc += g_s[static_cast<std::size_t>(k * v.dim + d)];
+                          gs[k] = acc;
+                        }
+                      } else {
+                        std::copy_n(g_s.data(), row.coords, gs);
+                      }
+                    }
+                  });
+}
+
+} // namespace tapegrad::kernels
