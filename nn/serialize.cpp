@@ -187,8 +187,9 @@ StateDict load_state(const std::filesystem::path& path_in) {
   const std::vector<unsigned char> bytes = read_file(path_in);
 
   // The magic first: a file that is not ours gets that answer, not a confusing one.
+  // (An empty file has no data() to compare: memcmp must not be given a null pointer.)
   const std::size_t magic_bytes = std::min(bytes.size(), sizeof kMagic);
-  if (std::memcmp(bytes.data(), kMagic, magic_bytes) != 0) {
+  if (magic_bytes > 0 && std::memcmp(bytes.data(), kMagic, magic_bytes) != 0) {
     std::string start;
     for (std::size_t i = 0; i < magic_bytes; ++i)
       start += std::isprint(bytes[i]) ? static_cast<char>(bytes[i]) : '.';

@@ -68,6 +68,36 @@ private:
   std::string path_;
 };
 
+// The options come from the file. Before the network is built from them, every weight matrix
+// they call for (inputs x outputs of each layer) must fit in the parameters the file holds, so
+// that a damaged size is an error rather than an enormous allocation; load_state_dict checks the
+// exact shapes afterwards.
+void check_fits(const mdn::MDNOptions& o, const nn::StateDict& state, const std::string& path) {
+  std::int64_t stored = 0;
+  for (const auto& [name, tensor] : state)
+    if (name.rfind("model.", 0) == 0)
+      stored += tensor.numel();
+  bool fits = true;
+  const auto layer = [&](std::int64_t in, std::int64_t out) {
+    if (in > 0 && out > 0 && in > stored / out)
+      fits = false;
+  };
+  std::int64_t width = o.in_features;
+  for (std::int64_t h : o.hidden) {
+    layer(width, h);
+    width = h;
+  }
+  layer(o.components, o.out_dim);
+  if (fits)
+    layer(width, o.components * o.out_dim);
+  if (fits && o.noise == mdn::NoiseModel::Full && o.out_dim > 1)
+    layer(width, o.components * o.out_dim * (o.out_dim - 1) / 2);
+  if (!fits)
+    fail("{}: corrupt model file: its options (in_features {}, hidden {}, components {}, out_dim "
+         "{}) call for more parameters than the {} it holds",
+         path, o.in_features, fmt::join(o.hidden, ","), o.components, o.out_dim, stored);
+}
+
 } // namespace
 
 Tensor text_tensor(const std::string& text) {
@@ -161,6 +191,7 @@ SavedModel load_model(const std::string& path) {
   saved.x_scale = {r.values("x_mean", in), r.values("x_std", in)};
   saved.y_scale = {r.values("y_mean", out), r.values("y_std", out)};
 
+  check_fits(o, state, path);
   Generator gen(0); // the weights are overwritten by the file's
   saved.model = std::make_shared<mdn::MDN>(o, gen);
   nn::StateDict parameters;

@@ -1,0 +1,63 @@
+// Inputs that fuzz/model_fuzz found to break the `mdn` command's model-file loader, fed to it as a
+// user would: each must be answered with exit status 2 and one `error:` line, promptly.
+#include "tests/examples/run_binary.hpp"
+
+#include <nn/serialize.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <limits>
+
+using namespace tapegrad;
+using test::run_binary;
+
+namespace {
+
+// The model file at `from` with entry `name` replaced by `value`, written to `to`.
+void replace_entry(const std::filesystem::path& from, const std::filesystem::path& to,
+                   const std::string& name, const Tensor& value) {
+  nn::StateDict changed;
+  for (const auto& [entry, tensor] : nn::load_state(from))
+    changed.insert(entry, entry == name ? value : tensor);
+  nn::save_state(changed, to);
+}
+
+Tensor integers(const std::vector<std::int64_t>& values) {
+  return from_vector(values, {static_cast<std::int64_t>(values.size())}, kInt64);
+}
+
+} // namespace
+
+TEST_CASE("a model file whose sizes ask for more parameters than it holds is rejected before "
+          "anything is allocated",
+          "[examples][fuzz_regression]") {
+  const auto dir = test::scratch("fuzz_regression");
+  std::string data = "x,y\n";
+  for (int i = 0; i < 20; ++i)
+    data += std::to_string(i * 0.05) + "," + std::to_string(1 - i * 0.05) + "\n";
+  std::ofstream(dir / "data.csv") << data;
+  REQUIRE(run_binary("mdn",
+                     "fit --data data.csv --hidden 2,2 --components 1 --epochs 1 --val 0 --quiet "
+                     "--out good.tgm",
+                     dir)
+              .status == 0);
+
+  const auto check_rejected = [&](const std::string& name, const Tensor& value) {
+    INFO(name << " = " << value.to_vector<std::int64_t>().back());
+    replace_entry(dir / "good.tgm", dir / "bad.tgm", name, value);
+    const test::Run run =
+        run_binary("mdn", "predict --model bad.tgm --data data.csv --out pred.csv", dir);
+    INFO(run.err);
+    CHECK(run.status == 2);
+    CHECK(run.err.rfind("error: ", 0) == 0);
+    CHECK(run.err.find("bad.tgm: corrupt model file: its options") != std::string::npos);
+    CHECK(run.err.find("call for more parameters than the") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "pred.csv"));
+  };
+  // What the fuzzer found: a hidden width of 654311426 (a 5 GB weight matrix) in a 1 KB file.
+  check_rejected("config.hidden", integers({2, 654311426}));
+  // The same through the other sizes, up to values whose products overflow int64.
+  check_rejected("config.hidden", integers({std::numeric_limits<std::int64_t>::max(), 2}));
+  check_rejected("config.components", integers({1LL << 40}));
+  check_rejected("config.components", integers({std::numeric_limits<std::int64_t>::max()}));
+}
