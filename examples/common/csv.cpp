@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 namespace tapegrad::examples {
@@ -58,9 +59,16 @@ Tensor Table::matrix(const std::vector<std::string>& wanted, DType dtype) const 
   const auto n = static_cast<std::size_t>(rows());
   std::vector<double> values(n * wanted.size());
   for (std::size_t c = 0; c < wanted.size(); ++c) {
-    const std::vector<double>& column = columns[index(wanted[c])];
-    for (std::size_t r = 0; r < n; ++r)
+    const std::size_t col = index(wanted[c]);
+    const std::vector<double>& column = columns[col];
+    for (std::size_t r = 0; r < n; ++r) {
+      if (dtype == kFloat32 && std::abs(column[r]) > std::numeric_limits<float>::max())
+        fail("{}:{}:{}: column '{}': {} is beyond float32's range; expected a magnitude below "
+             "{:g}",
+             source, r < row_lines.size() ? row_lines[r] : header_line + 1 + std::int64_t(r),
+             col + 1, names[col], column[r], std::numeric_limits<float>::max());
       values[r * wanted.size() + c] = column[r];
+    }
   }
   return from_vector(
       values, {static_cast<std::int64_t>(n), static_cast<std::int64_t>(wanted.size())}, dtype);
@@ -123,6 +131,7 @@ Table read_csv(const std::string& path) {
              table.source, line_number, c + 1, table.names[c], cell);
       table.columns[c].push_back(value);
     }
+    table.row_lines.push_back(line_number);
   }
   if (table.rows() == 0)
     fail("{}:{}: a header but no data rows; expected rows of numbers below the header",

@@ -20,13 +20,15 @@ struct Table {
   std::vector<std::string> names;           // the header
   std::vector<std::vector<double>> columns; // columns[c][row]
   std::int64_t header_line = 1;             // the header's line number, for messages
+  std::vector<std::int64_t> row_lines{};    // each row's line number, for messages (may be empty)
 
   std::int64_t rows() const {
     return columns.empty() ? 0 : static_cast<std::int64_t>(columns[0].size());
   }
   // The index of a column, or an error listing the columns there are.
   std::size_t index(const std::string& name) const;
-  // The named columns side by side: [rows, names.size()].
+  // The named columns side by side: [rows, names.size()]. A value beyond float32's range is an
+  // error naming its line and column when dtype is float32, rather than a silent Inf.
   Tensor matrix(const std::vector<std::string>& names, DType dtype = kFloat32) const;
 };
 

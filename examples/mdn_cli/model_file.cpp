@@ -2,6 +2,7 @@
 
 #include <nn/serialize.hpp>
 
+#include <cmath>
 #include <string_view>
 
 namespace tapegrad::examples {
@@ -60,6 +61,19 @@ public:
     std::vector<double> v = get(name, kFloat64).to_vector<double>();
     if (v.size() != size)
       fail("{}: entry 'config.{}' holds {} values; expected {}", path_, name, v.size(), size);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (!std::isfinite(v[i]))
+        fail("{}: entry 'config.{}' holds {} at index {}; expected finite numbers", path_, name,
+             v[i], i);
+    return v;
+  }
+  // Scales: a zero or negative one would turn every prediction into NaN or Inf.
+  std::vector<double> positive_values(const std::string& name, std::size_t size) const {
+    std::vector<double> v = values(name, size);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (!(v[i] > 0))
+        fail("{}: entry 'config.{}' holds {} at index {}; expected a positive scale", path_, name,
+             v[i], i);
     return v;
   }
 
@@ -178,7 +192,7 @@ SavedModel load_model(const std::string& path) {
   o.hidden = r.get("hidden", kInt64).to_vector<std::int64_t>();
   o.activation = parse_activation(r.text("activation"));
   o.noise = mdn::parse_noise_model(r.text("noise"));
-  o.fixed_scale = r.values("fixed_scale", 1)[0];
+  o.fixed_scale = r.positive_values("fixed_scale", 1)[0];
   o.min_scale = r.values("min_scale", 1)[0];
   saved.x_names = split_lines(r.text("x_columns"));
   saved.y_names = split_lines(r.text("y_columns"));
@@ -188,8 +202,8 @@ SavedModel load_model(const std::string& path) {
          saved.x_names.size(), saved.y_names.size(), o.in_features, o.out_dim);
   const auto in = static_cast<std::size_t>(o.in_features);
   const auto out = static_cast<std::size_t>(o.out_dim);
-  saved.x_scale = {r.values("x_mean", in), r.values("x_std", in)};
-  saved.y_scale = {r.values("y_mean", out), r.values("y_std", out)};
+  saved.x_scale = {r.values("x_mean", in), r.positive_values("x_std", in)};
+  saved.y_scale = {r.values("y_mean", out), r.positive_values("y_std", out)};
 
   check_fits(o, state, path);
   Generator gen(0); // the weights are overwritten by the file's

@@ -36,11 +36,13 @@ TEST_CASE("a model file whose sizes ask for more parameters than it holds is rej
   for (int i = 0; i < 20; ++i)
     data += std::to_string(i * 0.05) + "," + std::to_string(1 - i * 0.05) + "\n";
   std::ofstream(dir / "data.csv") << data;
-  REQUIRE(run_binary("mdn",
-                     "fit --data data.csv --hidden 2,2 --components 1 --epochs 1 --val 0 --quiet "
-                     "--out good.tgm",
-                     dir)
-              .status == 0);
+  REQUIRE(
+      run_binary(
+          "mdn",
+          "fit --data data.csv --hidden 2,2 --components 1 --epochs 1 --val 0 --batch 8 --quiet "
+          "--out good.tgm",
+          dir)
+          .status == 0);
 
   const auto check_rejected = [&](const std::string& name, const Tensor& value) {
     INFO(name << " = " << value.to_vector<std::int64_t>().back());
@@ -60,4 +62,42 @@ TEST_CASE("a model file whose sizes ask for more parameters than it holds is rej
   check_rejected("config.hidden", integers({std::numeric_limits<std::int64_t>::max(), 2}));
   check_rejected("config.components", integers({1LL << 40}));
   check_rejected("config.components", integers({std::numeric_limits<std::int64_t>::max()}));
+}
+
+TEST_CASE("a model file whose standardisation holds a zero, negative or non-finite scale is "
+          "rejected rather than predicting NaN",
+          "[examples][fuzz_regression]") {
+  const auto dir = test::scratch("bad_scale");
+  std::string data = "x,y\n";
+  for (int i = 0; i < 20; ++i)
+    data += std::to_string(i * 0.05) + "," + std::to_string(1 - i * 0.05) + "\n";
+  std::ofstream(dir / "data.csv") << data;
+  REQUIRE(run_binary("mdn",
+                     "fit --data data.csv --hidden 2 --components 1 --epochs 1 --val 0 --quiet "
+                     "--batch 8 --out good.tgm",
+                     dir)
+              .status == 0);
+  const struct {
+    const char* entry;
+    double value;
+    const char* expected;
+  } cases[] = {
+      {"config.x_std", 0.0, "expected a positive scale"},
+      {"config.y_std", -1.0, "expected a positive scale"},
+      {"config.y_std", std::numeric_limits<double>::quiet_NaN(), "expected finite numbers"},
+      {"config.x_mean", std::numeric_limits<double>::infinity(), "expected finite numbers"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.entry << " = " << c.value);
+    replace_entry(dir / "good.tgm", dir / "bad.tgm", c.entry,
+                  from_vector(std::vector<double>{c.value}, {1}, kFloat64));
+    const test::Run run =
+        run_binary("mdn", "predict --model bad.tgm --data data.csv --out pred.csv", dir);
+    INFO(run.err);
+    CHECK(run.status == 2);
+    CHECK(run.err.rfind("error: ", 0) == 0);
+    CHECK(run.err.find(std::string("bad.tgm: entry '") + c.entry) != std::string::npos);
+    CHECK(run.err.find(c.expected) != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "pred.csv"));
+  }
 }

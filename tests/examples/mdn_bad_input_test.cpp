@@ -66,6 +66,7 @@ TEST_CASE("mdn answers every kind of bad input with status 2, one error line nam
   write(dir / "blank_cell.csv", "x,t\n0.1,\n");
   write(dir / "nan.csv", "x,t\n0.1,0.2\nnan,0.3\n");
   write(dir / "inf.csv", "x,t\n0.1,0.2\n0.3,-inf\n");
+  write(dir / "huge.csv", "x,t\n0.1,0.2\n\n0.3,1e300\n");
   write(dir / "tiny.csv", "x,t\n0.1,0.2\n0.3,0.1\n0.5,0.7\n");
   write(dir / "other.csv", "a,b\n1,2\n");
   write(dir / "x_only.csv", "x\n0.1\n0.2\n");
@@ -115,6 +116,10 @@ TEST_CASE("mdn answers every kind of bad input with status 2, one error line nam
       {"Inf in the data",
        "fit --data inf.csv" + fit_to,
        {"inf.csv:3:2:", "'-inf' is not a finite number", "expected a finite decimal number"}},
+      {"a number beyond float32's range",
+       "fit --data huge.csv" + fit_to,
+       {"huge.csv:4:2:", "column 't': 1e+300 is beyond float32's range",
+        "expected a magnitude below 3.40282e+38"}},
       {"a file that does not exist", "fit --data missing.csv" + fit_to, {"missing.csv"}},
       {"bad data for predict",
        "predict --model m.tgm --data text.csv --out out.csv",
