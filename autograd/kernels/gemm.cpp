@@ -27,6 +27,10 @@ namespace tapegrad::kernels {
 
 namespace {
 
+// The small path (gemm_small) takes products whose op(B), padded to whole tiles, is at most this
+// many bytes: it then stays in L2 while every row tile of C streams past it.
+constexpr std::int64_t kSmallGemmBytes = std::int64_t{256} << 10;
+
 template <class T> struct Blocking {
   static constexpr std::int64_t nv = 2;                // SIMD batches per row of the tile
   static constexpr std::int64_t nr = nv * kWidth<T>;   // columns of the tile
@@ -173,29 +177,17 @@ void gemm_band(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c,
   }
 }
 
-// A product with one column (n = 1: the weight gradient of a layer with one input) or an inner
-// dimension of one (k = 1: the forward pass of such a layer) gains nothing from packing, and a
-// full micro-tile would be mostly padding: plain loops, each element of C summed over p in order.
+// A product with one column (n = 1: the weight gradient of a layer with one input) gains nothing
+// from packing, and a full micro-tile would be mostly padding: plain loops, each element of C
+// summed over p in order. (An inner dimension of one, k = 1, is faster on the small path.)
 template <class T>
 void gemm_degenerate(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c) {
-  const auto a_at = [&](std::int64_t i, std::int64_t p) {
-    return g.transpose_a ? a[p * g.lda + i] : a[i * g.lda + p];
-  };
   const auto b_at = [&](std::int64_t p, std::int64_t j) {
     return g.transpose_b ? b[j * g.ldb + p] : b[p * g.ldb + j];
   };
   const auto finish = [&](T& out, T acc) {
     out = alpha * acc + (beta == T(0) ? T(0) : beta * out);
   };
-  if (g.k == 1) { // an outer product
-    for (std::int64_t i = 0; i < g.m; ++i) {
-      const T ai = a_at(i, 0);
-      T* row = c + i * g.ldc;
-      for (std::int64_t j = 0; j < g.n; ++j)
-        finish(row[j], ai * b_at(0, j));
-    }
-    return;
-  }
   // n == 1: c_i = sum_p op(A)(i, p) b_p, the p loop outside so that op(A)'s rows stream when A is
   // transposed.
   T* acc = scratch<T>(ScratchSlot::PackA, static_cast<std::size_t>(g.m));
@@ -215,6 +207,110 @@ void gemm_degenerate(const GemmArgs& g, T alpha, const T* a, const T* b, T beta,
     finish(c[i * g.ldc], acc[i]);
 }
 
+// The small-problem path: no packing of A. Each mr x nr tile of C reads op(A) straight from its
+// source layout (one broadcast per row and step of k) and op(B) as rows of nr contiguous columns:
+// B itself when it is untransposed and its width a multiple of the SIMD width, otherwise a
+// zero-padded k x round_up(n, width) copy (B is the small operand of a layer's products: the
+// weight, or X in the weight gradient). Rows past the last one of C read the last row of A again
+// and are discarded, so every tile is the same full-width code. Each element of C is one fused
+// multiply-add chain over p in order, whichever thread runs its tile.
+template <class T, bool TransposeA, std::int64_t nv>
+void small_tile(const GemmArgs& g, T alpha, const T* a, const T* b, std::int64_t ldb, T beta, T* c,
+                std::int64_t i, std::int64_t j) {
+  constexpr std::int64_t mr = Blocking<T>::mr, w = kWidth<T>, nr = nv * w;
+  const std::int64_t rows = std::min(mr, g.m - i), cols = std::min(nr, g.n - j);
+  std::int64_t offset[mr]; // where row r of op(A) starts: a[offset[r] + p * step]
+  for (std::int64_t r = 0; r < mr; ++r) {
+    const std::int64_t row = i + std::min(r, rows - 1);
+    offset[r] = TransposeA ? row : row * g.lda;
+  }
+  const std::int64_t step = TransposeA ? g.lda : 1;
+  Batch<T> acc[mr][nv];
+  for (std::int64_t r = 0; r < mr; ++r)
+    for (std::int64_t v = 0; v < nv; ++v)
+      acc[r][v] = Batch<T>(T(0));
+  const T* b_row = b + j;
+  const T* a_p = a;
+  for (std::int64_t p = 0; p < g.k; ++p, b_row += ldb, a_p += step) {
+    Batch<T> bv[nv];
+    for (std::int64_t v = 0; v < nv; ++v)
+      bv[v] = load(b_row + v * w);
+    for (std::int64_t r = 0; r < mr; ++r) {
+      const Batch<T> ar(a_p[offset[r]]);
+      for (std::int64_t v = 0; v < nv; ++v)
+        acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]);
+    }
+  }
+  const Batch<T> alpha_v(alpha), beta_v(beta);
+  T* c_tile = c + i * g.ldc + j;
+  if (rows == mr && cols == nr) {
+    for (std::int64_t r = 0; r < mr; ++r)
+      for (std::int64_t v = 0; v < nv; ++v) {
+        T* out = c_tile + r * g.ldc + v * w;
+        store(out, beta == T(0) ? alpha_v * acc[r][v]
+                                : xsimd::fma(alpha_v, acc[r][v], beta_v * load(out)));
+      }
+    return;
+  }
+  alignas(64) T tile[mr * nr];
+  for (std::int64_t r = 0; r < mr; ++r)
+    for (std::int64_t v = 0; v < nv; ++v)
+      acc[r][v].store_aligned(tile + r * nr + v * w);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t jj = 0; jj < cols; ++jj) {
+      T& out = c_tile[r * g.ldc + jj];
+      out =
+          beta == T(0) ? alpha * tile[r * nr + jj] : std::fma(alpha, tile[r * nr + jj], beta * out);
+    }
+}
+
+// Whether the small path takes this product: op(B), padded to whole SIMD batches, fits in L2.
+template <class T> bool small_path_fits(const GemmArgs& g) {
+  const std::int64_t padded = ceil_div(g.n, kWidth<T>) * kWidth<T>;
+  return g.k * padded * static_cast<std::int64_t>(sizeof(T)) <= kSmallGemmBytes;
+}
+
+template <class T>
+void gemm_small(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c) {
+  using B = Blocking<T>;
+  constexpr std::int64_t w = kWidth<T>;
+  const std::int64_t padded = ceil_div(g.n, w) * w;
+  const T* b_rows = b;
+  std::int64_t ldb = g.ldb;
+  if (g.transpose_b || g.n % w != 0) {
+    T* copy = scratch<T>(ScratchSlot::PackB, static_cast<std::size_t>(g.k * padded));
+    for (std::int64_t p = 0; p < g.k; ++p) {
+      T* dst = copy + p * padded;
+      if (g.transpose_b)
+        for (std::int64_t j = 0; j < g.n; ++j)
+          dst[j] = b[j * g.ldb + p];
+      else
+        std::copy_n(b + p * g.ldb, g.n, dst);
+      std::fill(dst + g.n, dst + padded, T(0));
+    }
+    b_rows = copy;
+    ldb = padded;
+  }
+  // Column tiles of nv batches, and one of a single batch when an odd one is left (a head of 15
+  // outputs is one batch, not a half-empty tile of two).
+  const std::int64_t row_tiles = ceil_div(g.m, B::mr), full = padded / B::nr * B::nr;
+  parallel_blocks(row_tiles, g.m * g.n * g.k / 16, [&](std::int64_t t) {
+    const std::int64_t i = t * B::mr;
+    for (std::int64_t j = 0; j < full; j += B::nr) {
+      if (g.transpose_a)
+        small_tile<T, true, B::nv>(g, alpha, a, b_rows, ldb, beta, c, i, j);
+      else
+        small_tile<T, false, B::nv>(g, alpha, a, b_rows, ldb, beta, c, i, j);
+    }
+    for (std::int64_t j = full; j < padded; j += w) {
+      if (g.transpose_a)
+        small_tile<T, true, 1>(g, alpha, a, b_rows, ldb, beta, c, i, j);
+      else
+        small_tile<T, false, 1>(g, alpha, a, b_rows, ldb, beta, c, i, j);
+    }
+  });
+}
+
 // C = beta * C when there is nothing to multiply (k = 0).
 template <class T> void scale_c(const GemmArgs& g, T beta, T* c) {
   for (std::int64_t i = 0; i < g.m; ++i)
@@ -224,7 +320,8 @@ template <class T> void scale_c(const GemmArgs& g, T beta, T* c) {
 
 } // namespace
 
-template <class T> void gemm(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c) {
+template <class T>
+void gemm(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c, GemmPath path) {
   using B = Blocking<T>;
   if (g.m <= 0 || g.n <= 0)
     return;
@@ -232,8 +329,15 @@ template <class T> void gemm(const GemmArgs& g, T alpha, const T* a, const T* b,
     scale_c(g, beta, c);
     return;
   }
-  if (g.n == 1 || g.k == 1) {
-    gemm_degenerate(g, alpha, a, b, beta, c);
+  if (path == GemmPath::Automatic) {
+    if (g.n == 1) {
+      gemm_degenerate(g, alpha, a, b, beta, c);
+      return;
+    }
+    path = small_path_fits<T>(g) ? GemmPath::Small : GemmPath::Packed;
+  }
+  if (path == GemmPath::Small) {
+    gemm_small(g, alpha, a, b, beta, c);
     return;
   }
   const std::int64_t work = g.m * g.n * g.k / 16; // in units comparable to a streaming element
@@ -257,8 +361,10 @@ template <class T> void gemm(const GemmArgs& g, T alpha, const T* a, const T* b,
   }
 }
 
-template void gemm<float>(const GemmArgs&, float, const float*, const float*, float, float*);
-template void gemm<double>(const GemmArgs&, double, const double*, const double*, double, double*);
+template void gemm<float>(const GemmArgs&, float, const float*, const float*, float, float*,
+                          GemmPath);
+template void gemm<double>(const GemmArgs&, double, const double*, const double*, double, double*,
+                           GemmPath);
 
 template <class T> GemmInfo gemm_info() {
   using B = Blocking<T>;

@@ -28,14 +28,23 @@ void gemm_reference(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, 
     }
 }
 
-// The fast GEMM (gemm.cpp): A and B packed into panels, a register-blocked micro-kernel over
-// SIMD batches, cache blocking, and OpenMP over bands of C. Defined for float and double.
-// Bitwise the same result for any number of threads.
-template <class T> void gemm(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c);
+// Which implementation runs: Automatic picks by shape (plain loops for n = 1, Small when
+// op(B) fits in L2, Packed otherwise); the others force one, for the tests and benchmarks.
+enum class GemmPath { Automatic, Packed, Small };
 
-extern template void gemm<float>(const GemmArgs&, float, const float*, const float*, float, float*);
+// The fast GEMM (gemm.cpp), defined for float and double. Packed: A and B packed into panels, a
+// register-blocked micro-kernel over SIMD batches, cache blocking, and OpenMP over bands of C.
+// Small: the same register tile reading A in place (no packing of A; B copied only when it is
+// transposed or ragged), OpenMP over row tiles of C. Bitwise the same result for any number of
+// threads; the path depends on the shape only.
+template <class T>
+void gemm(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c,
+          GemmPath path = GemmPath::Automatic);
+
+extern template void gemm<float>(const GemmArgs&, float, const float*, const float*, float, float*,
+                                 GemmPath);
 extern template void gemm<double>(const GemmArgs&, double, const double*, const double*, double,
-                                  double*);
+                                  double*, GemmPath);
 
 // The micro-kernel's tile and the instruction set it was compiled for, for the benchmarks.
 struct GemmInfo {

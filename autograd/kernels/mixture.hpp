@@ -128,11 +128,60 @@ template <class T> struct MixtureRow {
 
 } // namespace detail
 
+namespace detail {
+
+// The forward for D = 1 with a scale per component (a univariate MDN): the coordinates of a block
+// of rows are one flat run of rows * K values, so z, log s and the joint are computed across rows
+// in whole SIMD batches, with no per-row copies or padding; only the logsumexp is per row.
+template <class T>
+void mixture_forward_univariate(const T* log_pi, const T* mean, const T* scale, const T* y,
+                                T* joint, T* lse, MixtureView v, std::int64_t rows_per_block) {
+  constexpr std::int64_t w = kWidth<T>;
+  const std::int64_t comps = v.components, comps_padded = ceil_div(comps, w) * w;
+  const T constant = static_cast<T>(kHalfLog2Pi);
+  parallel_blocks(ceil_div(v.batch, rows_per_block), v.batch * comps * 8, [&](std::int64_t block) {
+    const std::int64_t b0 = block * rows_per_block, b1 = std::min(v.batch, b0 + rows_per_block);
+    const std::int64_t n = (b1 - b0) * comps, offset = b0 * comps;
+    std::vector<T, xsimd::aligned_allocator<T, 64>> ye(static_cast<std::size_t>(n)),
+        row(static_cast<std::size_t>(comps_padded), -std::numeric_limits<T>::infinity());
+    for (std::int64_t b = b0; b < b1; ++b)
+      std::fill_n(ye.data() + (b - b0) * comps, comps, y[b]);
+    const T *lp = log_pi + offset, *mu = mean + offset, *sc = scale + offset;
+    T* out = joint + offset;
+    const Batch<T> half(T(0.5)), c(constant);
+    std::int64_t j = 0;
+    for (; j + w <= n; j += w) {
+      const Batch<T> s = load(sc + j), z = (load(ye.data() + j) - load(mu + j)) / s;
+      store(out + j, load(lp + j) - (half * z * z + xsimd::log(s)) - c);
+    }
+    for (; j < n; ++j) {
+      const T z = (ye[static_cast<std::size_t>(j)] - mu[j]) / sc[j];
+      out[j] = lp[j] - (T(0.5) * z * z + std::log(sc[j])) - constant;
+    }
+    for (std::int64_t b = b0; b < b1; ++b) {
+      const T* jr = joint + b * comps;
+      std::copy_n(jr, comps, row.data());
+      const T best = *std::max_element(jr, jr + comps);
+      const T shift = std::isfinite(best) ? best : T(0);
+      Batch<T> total(T(0));
+      for (std::int64_t k = 0; k < comps_padded; k += w)
+        total += xsimd::exp(Batch<T>::load_aligned(row.data() + k) - Batch<T>(shift));
+      lse[b] = shift + std::log(xsimd::hadd(total));
+    }
+  });
+}
+
+} // namespace detail
+
 template <class T>
 void diagonal_mixture_forward(const T* log_pi, const T* mean, const T* scale, const T* y, T* joint,
                               T* lse, MixtureView v) {
   constexpr std::int64_t w = kWidth<T>;
   const std::int64_t rows_per_block = std::max<std::int64_t>(1, 4096 / (v.components * v.dim + 1));
+  if (v.dim == 1 && !v.shared_scale) {
+    detail::mixture_forward_univariate(log_pi, mean, scale, y, joint, lse, v, rows_per_block);
+    return;
+  }
   const T constant = static_cast<T>(kHalfLog2Pi * static_cast<double>(v.dim));
   parallel_blocks(ceil_div(v.batch, rows_per_block), v.batch * v.components * v.dim * 8,
                   [&](std::int64_t block) {
@@ -171,12 +220,65 @@ void diagonal_mixture_forward(const T* log_pi, const T* mean, const T* scale, co
                   });
 }
 
+namespace detail {
+
+// The backward for D = 1 with a scale per component, flat across the rows of a block as in the
+// forward: each row's y, lse and weight spread over its K coordinates, then every gradient is one
+// pass of whole SIMD batches (scalar tail).
+template <class T>
+void mixture_backward_univariate(const T* mean, const T* scale, const T* y, const T* joint,
+                                 const T* lse, const T* weight, T* g_log_pi, T* g_mean, T* g_scale,
+                                 MixtureView v, std::int64_t rows_per_block) {
+  constexpr std::int64_t w = kWidth<T>;
+  const std::int64_t comps = v.components;
+  parallel_blocks(ceil_div(v.batch, rows_per_block), v.batch * comps * 8, [&](std::int64_t block) {
+    const std::int64_t b0 = block * rows_per_block, b1 = std::min(v.batch, b0 + rows_per_block);
+    const std::int64_t n = (b1 - b0) * comps, offset = b0 * comps;
+    std::vector<T, xsimd::aligned_allocator<T, 64>> ye(static_cast<std::size_t>(n)),
+        le(static_cast<std::size_t>(n)), we(static_cast<std::size_t>(n));
+    for (std::int64_t b = b0; b < b1; ++b) {
+      const std::int64_t at = (b - b0) * comps;
+      std::fill_n(ye.data() + at, comps, y[b]);
+      std::fill_n(le.data() + at, comps, lse[b]);
+      std::fill_n(we.data() + at, comps, weight[b]);
+    }
+    const T *mu = mean + offset, *sc = scale + offset, *jt = joint + offset;
+    T *glp = g_log_pi + offset, *gm = g_mean + offset, *gs = g_scale + offset;
+    const Batch<T> one(T(1));
+    std::int64_t j = 0;
+    for (; j + w <= n; j += w) {
+      const Batch<T> wr = load(we.data() + j) * xsimd::exp(load(jt + j) - load(le.data() + j));
+      const Batch<T> inv = one / load(sc + j);
+      const Batch<T> z = (load(ye.data() + j) - load(mu + j)) * inv, g = wr * inv;
+      store(glp + j, wr);
+      store(gm + j, g * z);
+      store(gs + j, g * (z * z - one));
+    }
+    for (; j < n; ++j) {
+      const std::size_t e = static_cast<std::size_t>(j);
+      const T wr = we[e] * std::exp(jt[j] - le[e]);
+      const T inv = T(1) / sc[j];
+      const T z = (ye[e] - mu[j]) * inv, g = wr * inv;
+      glp[j] = wr;
+      gm[j] = g * z;
+      gs[j] = g * (z * z - T(1));
+    }
+  });
+}
+
+} // namespace detail
+
 template <class T>
 void diagonal_mixture_backward(const T* mean, const T* scale, const T* y, const T* joint,
                                const T* lse, const T* weight, T* g_log_pi, T* g_mean, T* g_scale,
                                MixtureView v) {
   constexpr std::int64_t w = kWidth<T>;
   const std::int64_t rows_per_block = std::max<std::int64_t>(1, 4096 / (v.components * v.dim + 1));
+  if (v.dim == 1 && !v.shared_scale) {
+    detail::mixture_backward_univariate(mean, scale, y, joint, lse, weight, g_log_pi, g_mean,
+                                        g_scale, v, rows_per_block);
+    return;
+  }
   parallel_blocks(ceil_div(v.batch, rows_per_block), v.batch * v.components * v.dim * 8,
                   [&](std::int64_t block) {
                     detail::MixtureRow<T> row(v);
