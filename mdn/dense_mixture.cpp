@@ -48,7 +48,7 @@ double DenseMixture::component_log_density(std::int64_t b, std::int64_t k, const
     quadratic += z[i] * z[i];
     log_det += std::log(l[i * dim + i]);
   }
-  return -0.5 * quadratic - log_det - 0.5 * static_cast<double>(dim) * kLog2Pi;
+  return -0.5 * quadratic - log_det - kernels::gaussian_log_normalizer(dim);
 }
 
 double DenseMixture::log_density(std::int64_t b, const double* y) const {

@@ -1,7 +1,7 @@
 #include "mdn/mixture.hpp"
 
-#include "autograd/kernels/mixture.hpp"
 #include "autograd/ops.hpp"
+#include "mdn/kernels/mixture.hpp"
 
 namespace tapegrad::mdn {
 
@@ -65,12 +65,13 @@ Tensor Mixture::component_log_prob(const Tensor& y) const {
     log_det = noise == NoiseModel::Diagonal ? log(scale).sum(2)
                                             : log(scale).squeeze(2) * static_cast<double>(dim());
   }
-  return -(square(z).sum(2) * 0.5 + log_det) - 0.5 * static_cast<double>(dim()) * kLog2Pi;
+  // The Gaussian's energy (kernels/gaussian.hpp), summed over the coordinates, then its normaliser.
+  return -(square(z).sum(2) * 0.5 + log_det) - kernels::gaussian_log_normalizer(dim());
 }
 
 // y_b = logsumexp_k(log_pi_bk + log N(y_b | mu_bk, diag(s_bk)^2)) in one record, for scales of
 // shape [B, K, D] or [B, K, 1]: the composition in Mixture::log_prob_composed with its dozen
-// records, fused (kernels/mixture.hpp). With r_k the responsibility of component k and
+// records, fused (mdn/kernels/mixture.hpp). With r_k the responsibility of component k and
 // z = (y - mu) / s:  dL/dlog_pi_k = dL/dy r_k,  dL/dmu = dL/dy r_k z / s,
 // dL/ds = dL/dy r_k (z^2 - 1) / s (summed over d for a shared scale), dL/dy_d = -sum_k dL/dmu_kd.
 Tensor diagonal_mixture_log_prob(const Tensor& log_pi, const Tensor& mean, const Tensor& scale,

@@ -9,13 +9,10 @@
 // components is a logsumexp, and the scales enter through their logarithms, so the loss is finite
 // for logits of +-1e4 and for targets far from every mean.
 #include "autograd/tensor.hpp"
+#include "mdn/kernels/gaussian.hpp"
 #include "mdn/noise_model.hpp"
 
-#include <numbers>
-
 namespace tapegrad::mdn {
-
-inline constexpr double kLog2Pi = 1.8378770664093454836; // log(2 pi)
 
 struct Mixture {
   NoiseModel noise = NoiseModel::Diagonal;

@@ -1,13 +1,13 @@
 // The fused diagonal-mixture log-likelihood kernels against their reference loops: diagonal and
 // shared scales, component counts around the SIMD width, rows past a parallel block, and the same
 // bits on 1 and 2 threads.
-#include "autograd/kernels/mixture.hpp"
+#include "mdn/kernels/mixture.hpp"
 #include "tests/autograd/kernels/kernel_test_support.hpp"
 
 #include <omp.h>
 
 using namespace tapegrad;
-using namespace tapegrad::kernels;
+using namespace tapegrad::mdn::kernels;
 using tapegrad::test::random_buffer;
 
 namespace {
