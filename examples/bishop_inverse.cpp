@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
         settings.train = {.epochs = run.epochs(1000), .batch_size = 250, .lr = 0.01};
         settings.train.seed = run.seed;
         settings.seed = run.seed;
-        const FittedMDN mdn = fit_mdn(train.x, train.y, val.x, val.y, settings);
+        const mdn::FittedModel mdn = fit_mdn(train.x, train.y, val.x, val.y, settings);
         const FittedMSE mse = fit_mse(train.x, train.y, val.x, val.y, {20, 20},
                                       nn::Activation::Tanh, settings.train, run.seed);
 

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
         settings.train = {.epochs = run.epochs(800), .batch_size = 100, .lr = 0.005};
         settings.train.seed = run.seed;
         settings.seed = run.seed;
-        const FittedMDN mdn = fit_mdn(train.x, train.y, val.x, val.y, settings);
+        const mdn::FittedModel mdn = fit_mdn(train.x, train.y, val.x, val.y, settings);
         const FittedMSE ls = fit_mse(train.x, train.y, val.x, val.y, {32, 32}, nn::Activation::Tanh,
                                      settings.train, run.seed);
 

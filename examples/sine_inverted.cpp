@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
         settings.model = {.components = 30, .hidden = {50, 50}, .activation = nn::Activation::ReLU};
         settings.train = train_options;
         settings.seed = run.seed;
-        const FittedMDN mdn = fit_mdn(inv_train.x, inv_train.y, inv_val.x, inv_val.y, settings);
+        const mdn::FittedModel mdn =
+            fit_mdn(inv_train.x, inv_train.y, inv_val.x, inv_val.y, settings);
         const mdn::Metrics m = mdn::evaluate(mdn.mixture(inv_test.x), inv_test.y);
         fmt::print("inverted (y -> x): squared-error net held-out RMSE {:.3f}; MDN held-out NLL "
                    "{:.3f} nats per point, RMSE of its mean {:.3f}, 90% coverage {:.3f}\n",

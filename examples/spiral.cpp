@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
         settings.model = {.components = 12, .hidden = {64, 64}};
         settings.train = options;
         settings.seed = run.seed;
-        const FittedMDN mdn = fit_mdn(train.x, train.y, val.x, val.y, settings);
+        const mdn::FittedModel mdn = fit_mdn(train.x, train.y, val.x, val.y, settings);
         const FittedMSE mse = fit_mse(train.x, train.y, val.x, val.y, {64, 64},
                                       nn::Activation::Tanh, options, run.seed);
         const mdn::Metrics m = mdn::evaluate(mdn.mixture(val.x), val.y);

@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
         settings.train = {.epochs = run.epochs(400), .batch_size = 250, .lr = 0.005};
         settings.train.seed = run.seed;
         settings.seed = run.seed;
-        const FittedMDN mdn = fit_mdn(train.x, train.y, val.x, val.y, settings);
+        const mdn::FittedModel mdn = fit_mdn(train.x, train.y, val.x, val.y, settings);
         const mdn::Mixture mixture = mdn.mixture(test.x);
         // (mdn::evaluate would add the mode's errors too, which take a while to find.)
         fmt::print("held-out: NLL {:.3f} nats per point, RMSE of the mean {:.3f}, 90% coverage "

@@ -1,4 +1,4 @@
-// libFuzzer target: the `mdn` command's model-file loader (examples/mdn_cli/model_file.hpp), and
+// libFuzzer target: the model-file loader (mdn::load, mdn/model_file.hpp), and
 // under it nn::load_state (nn/serialize.hpp). Any input must either load or throw tapegrad::Error;
 // a crash, a sanitizer report, another exception, or an allocation far beyond the file's size is
 // a bug.
@@ -8,9 +8,8 @@
 // past the checksums to the entries' contents (names, dtypes, shapes, the model's options).
 #include "fuzz_file.hpp"
 
-#include <mdn_cli/model_file.hpp>
-
 #include <autograd/autograd.hpp>
+#include <mdn/model_file.hpp>
 
 #include <cstring>
 #include <vector>
@@ -82,10 +81,10 @@ void load(const std::vector<std::uint8_t>& bytes) {
   const std::string& path = fuzz::scratch_file("model_fuzz");
   fuzz::write_bytes(path, bytes.data(), bytes.size());
   try {
-    const examples::SavedModel saved = examples::load_model(path);
+    const mdn::FittedModel model = mdn::load(path);
     // A model that loads must also run: one row of zeros in, one mixture out.
-    const mdn::MDNOptions& o = saved.options;
-    const mdn::Mixture mixture = saved.mixture(zeros({1, o.in_features}));
+    const mdn::MDNOptions& o = model.options();
+    const mdn::Mixture mixture = model.mixture(zeros({1, o.in_features}));
     TAPEGRAD_FUZZ_CHECK(mixture.batch_size() == 1);
     TAPEGRAD_FUZZ_CHECK(mixture.num_components() == o.components);
     TAPEGRAD_FUZZ_CHECK(mixture.dim() == o.out_dim);

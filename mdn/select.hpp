@@ -3,6 +3,7 @@
 // the lowest validation NLL, reporting every K's figure.
 #include "mdn/train.hpp"
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -10,8 +11,10 @@ namespace tapegrad::mdn {
 
 struct OrderCandidate {
   std::int64_t components = 0;
-  double val_nll = 0;
+  double val_nll = 0; // the best validation NLL training reached, in the units it was trained in
   std::int64_t best_epoch = 0;
+  std::shared_ptr<MDN> model; // trained, at its best epoch
+  TrainResult result;         // its training history
 };
 
 struct OrderSelection {
@@ -22,11 +25,14 @@ struct OrderSelection {
 
 // Each candidate is built from `options` with its own K, from Generator(seed) so that every K
 // starts the same way, optionally initialised from y (init_from_targets), and trained with
-// `train_options`.
+// `train_options`. When train_options.should_stop stops a candidate's training, the selection
+// stops there too (that candidate's result says `stopped`). `on_candidate(K)`, when given, is
+// called before each K is trained (a progress display labels its lines with it).
 OrderSelection select_components(const std::vector<std::int64_t>& components, MDNOptions options,
                                  const TrainOptions& train_options, const Tensor& x,
                                  const Tensor& y, const Tensor& x_val, const Tensor& y_val,
                                  std::uint64_t seed, bool init_from_targets = true,
-                                 DType dtype = kFloat32);
+                                 DType dtype = kFloat32,
+                                 const std::function<void(std::int64_t)>& on_candidate = nullptr);
 
 } // namespace tapegrad::mdn

@@ -20,6 +20,27 @@ std::string ELU::extra_repr() const {
   return fmt::format("alpha={}", alpha_);
 }
 
+namespace {
+constexpr std::pair<Activation, std::string_view> kActivationNames[] = {
+    {Activation::ReLU, "relu"},       {Activation::Tanh, "tanh"},
+    {Activation::Sigmoid, "sigmoid"}, {Activation::Softplus, "softplus"},
+    {Activation::SiLU, "silu"},       {Activation::ELU, "elu"}};
+} // namespace
+
+std::string_view activation_name(Activation activation) {
+  for (const auto& [value, name] : kActivationNames)
+    if (value == activation)
+      return name;
+  fail("activation_name: unknown activation {}", static_cast<int>(activation));
+}
+
+Activation parse_activation(std::string_view name) {
+  for (const auto& [value, known] : kActivationNames)
+    if (known == name)
+      return value;
+  fail("activation '{}': expected relu, tanh, sigmoid, softplus, silu or elu", name);
+}
+
 std::shared_ptr<Module> make_activation(Activation activation) {
   switch (activation) {
   case Activation::ReLU:

@@ -4,6 +4,7 @@
 #include "nn/module.hpp"
 
 #include <memory>
+#include <string_view>
 
 namespace tapegrad::nn {
 
@@ -58,5 +59,11 @@ private:
 // For builders such as MLP: which activation, with its default parameters.
 enum class Activation { ReLU, Tanh, Sigmoid, Softplus, SiLU, ELU };
 std::shared_ptr<Module> make_activation(Activation activation);
+
+// Activations by name, as configuration files and command lines spell them: "relu", "tanh",
+// "sigmoid", "softplus", "silu", "elu" (the lower-case names of torch.nn.functional).
+std::string_view activation_name(Activation activation);
+// The activation of that name; an Error listing the names otherwise.
+Activation parse_activation(std::string_view name);
 
 } // namespace tapegrad::nn

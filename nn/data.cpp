@@ -102,13 +102,16 @@ void DataLoader::load_state_dict(const StateDict& state, std::string_view source
   set_epoch(state.find("epoch").item<std::int64_t>());
 }
 
+std::int64_t validation_rows(std::int64_t n, double validation_fraction) {
+  return static_cast<std::int64_t>(std::llround(validation_fraction * static_cast<double>(n)));
+}
+
 Split train_val_split(const std::vector<Tensor>& tensors, double validation_fraction,
                       std::uint64_t seed) {
   const std::int64_t n = common_rows(tensors, "train_val_split");
   if (!(validation_fraction > 0.0 && validation_fraction < 1.0))
     fail("train_val_split: expected a validation fraction in (0, 1), got {}", validation_fraction);
-  const auto n_validation =
-      static_cast<std::int64_t>(std::llround(validation_fraction * static_cast<double>(n)));
+  const std::int64_t n_validation = validation_rows(n, validation_fraction);
   if (n_validation == 0 || n_validation == n)
     fail("train_val_split: a fraction of {} of {} rows leaves {} for validation and {} for "
          "training; both need at least one",

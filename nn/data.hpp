@@ -90,5 +90,7 @@ struct Split {
 };
 Split train_val_split(const std::vector<Tensor>& tensors, double validation_fraction,
                       std::uint64_t seed);
+// How many of n rows train_val_split holds out for validation: round(fraction * n).
+std::int64_t validation_rows(std::int64_t n, double validation_fraction);
 
 } // namespace tapegrad::nn

@@ -37,7 +37,7 @@ int example_main(int argc, char** argv, const std::string& name, const std::stri
   }
 }
 
-void write_outputs_1d(const ExampleRun& run, const Dataset& train, const FittedMDN& mdn,
+void write_outputs_1d(const ExampleRun& run, const Dataset& train, const mdn::FittedModel& mdn,
                       const Outputs1D& what) {
   const std::string dir = run.out.string() + "/";
   const std::vector<double> xs = column(train.x), ys = column(train.y);
@@ -72,7 +72,7 @@ void write_outputs_1d(const ExampleRun& run, const Dataset& train, const FittedM
   if (what.mse)
     density.line(grid, mse, kGreen, "squared-error net", 2.5);
   density.subtitle(fmt::format("MDN with {} components; circles: component means sized by weight",
-                               mdn.model->options().components));
+                               mdn.options().components));
   density.save(dir + "density.svg");
 
   Generator gen(run.seed + 1000);

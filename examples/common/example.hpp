@@ -33,7 +33,7 @@ struct Outputs1D {
 // Writes data.csv, predictions.csv (on a grid of x: the MDN's mean and most probable mean, and
 // the MSE net's prediction), samples.csv, density.svg, samples.svg and loss.svg into run.out,
 // and returns the MDN's held-out metrics line.
-void write_outputs_1d(const ExampleRun& run, const Dataset& train, const FittedMDN& mdn,
+void write_outputs_1d(const ExampleRun& run, const Dataset& train, const mdn::FittedModel& mdn,
                       const Outputs1D& what);
 
 } // namespace tapegrad::examples

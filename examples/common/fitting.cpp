@@ -9,32 +9,12 @@
 
 namespace tapegrad::examples {
 
-mdn::Mixture FittedMDN::mixture(const Tensor& x) const {
-  NoGradGuard no_grad;
-  return y_scale.unstandardize(model->mixture(x_scale.apply(x)).detach());
-}
-
-FittedMDN fit_mdn(const Tensor& x, const Tensor& y, const Tensor& x_val, const Tensor& y_val,
-                  const FitSettings& settings) {
-  FittedMDN fitted;
-  fitted.x_scale = Standardizer::fit(x);
-  fitted.y_scale = Standardizer::fit(y);
-  const Tensor xs = fitted.x_scale.apply(x), ys = fitted.y_scale.apply(y);
-  const bool validate = x_val.defined();
-  const Tensor xv = validate ? fitted.x_scale.apply(x_val) : Tensor();
-  const Tensor yv = validate ? fitted.y_scale.apply(y_val) : Tensor();
-
-  mdn::MDNOptions options = settings.model;
-  options.in_features = x.size(1);
-  options.out_dim = y.size(1);
-  Generator gen(settings.seed);
-  fitted.model = std::make_shared<mdn::MDN>(options, gen);
-  fitted.model->head().init_from_targets(ys);
-
+mdn::FittedModel fit_mdn(const Tensor& x, const Tensor& y, const Tensor& x_val, const Tensor& y_val,
+                         const FitSettings& settings) {
+  mdn::FitOptions options{.model = settings.model, .train = settings.train, .seed = settings.seed};
   Progress progress(settings.label, settings.train.epochs, settings.quiet);
-  mdn::TrainOptions train = settings.train;
-  train.on_epoch = [&](const mdn::EpochReport& r) { progress.update(r); };
-  fitted.result = mdn::train(*fitted.model, xs, ys, xv, yv, train);
+  options.train.on_epoch = [&](const mdn::EpochReport& r) { progress.update(r); };
+  mdn::FittedModel fitted = mdn::fit(x, y, x_val, y_val, options);
   progress.finish();
   return fitted;
 }
@@ -48,8 +28,8 @@ FittedMSE fit_mse(const Tensor& x, const Tensor& y, const Tensor& x_val, const T
                   const std::vector<std::int64_t>& hidden, nn::Activation activation,
                   const mdn::TrainOptions& train, std::uint64_t seed) {
   FittedMSE fitted;
-  fitted.x_scale = Standardizer::fit(x);
-  fitted.y_scale = Standardizer::fit(y);
+  fitted.x_scale = mdn::Standardizer::fit(x);
+  fitted.y_scale = mdn::Standardizer::fit(y);
   const Tensor xs = fitted.x_scale.apply(x), ys = fitted.y_scale.apply(y);
   Generator gen(seed);
   fitted.net = std::make_shared<nn::MLP>(x.size(1), hidden, y.size(1), activation, gen);

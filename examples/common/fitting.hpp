@@ -1,9 +1,7 @@
 #pragma once
 // The two models every example puts side by side, each trained on standardised data:
-// an MDN (fit_mdn) and a network of the same trunk trained on squared error (fit_mse), which
-// can only learn the conditional average E[y | x].
-#include "common/standardize.hpp"
-
+// an MDN (fit_mdn: mdn::fit with a progress display) and a network of the same trunk trained on
+// squared error (fit_mse), which can only learn the conditional average E[y | x].
 #include <mdn/mdn.hpp>
 #include <nn/sequential.hpp>
 
@@ -11,14 +9,6 @@
 #include <string>
 
 namespace tapegrad::examples {
-
-struct FittedMDN {
-  std::shared_ptr<mdn::MDN> model;
-  Standardizer x_scale, y_scale;
-  mdn::TrainResult result;
-  // p(y | x) for raw x [B, in], in the units of y, off the tape.
-  mdn::Mixture mixture(const Tensor& x) const;
-};
 
 struct FitSettings {
   mdn::MDNOptions model;
@@ -28,14 +18,14 @@ struct FitSettings {
   bool quiet = false;        // no progress display
 };
 
-// x_val, y_val may be undefined (no validation, no early stopping). The head starts from the
-// quantiles of the standardised targets (MixtureDensityHead::init_from_targets).
-FittedMDN fit_mdn(const Tensor& x, const Tensor& y, const Tensor& x_val, const Tensor& y_val,
-                  const FitSettings& settings);
+// mdn::fit on (x, y) with (x_val, y_val) for validation and early stopping (both may be
+// undefined: no validation), showing its progress on standard error.
+mdn::FittedModel fit_mdn(const Tensor& x, const Tensor& y, const Tensor& x_val, const Tensor& y_val,
+                         const FitSettings& settings);
 
 struct FittedMSE {
   std::shared_ptr<nn::MLP> net;
-  Standardizer x_scale, y_scale;
+  mdn::Standardizer x_scale, y_scale;
   std::vector<double> train_loss, val_loss; // mean squared error per epoch, standardised units
   Tensor predict(const Tensor& x) const;    // raw x -> y in its own units
 };

@@ -6,9 +6,6 @@
 #include "common/io.hpp"
 #include "mdn_cli/commands.hpp"
 
-#include <mdn/metrics.hpp>
-#include <mdn/sampling.hpp>
-
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -38,33 +35,32 @@ int demo_command(int argc, char** argv) {
   write_csv((dir / "data.csv").string(), table.names, data_rows);
 
   // The recipe of tests/mdn/bishop_test.cpp: two tanh layers of 20, K = 3, Adam at 0.01.
-  FitRequest request;
-  request.x_names = {"x"};
-  request.y_names = {"t"};
-  request.components = {3};
-  request.model.hidden = {20, 20};
-  request.train = {.epochs = args.on("fast") ? 40 : 1000, .batch_size = 250, .lr = 0.01};
-  request.train.seed = seed;
-  request.validation = 0.1;
-  request.seed = seed;
+  mdn::FitOptions options;
+  options.x_names = {"x"};
+  options.y_names = {"t"};
+  options.components = {3};
+  options.model.hidden = {20, 20};
+  options.train = {.epochs = args.on("fast") ? 40 : 1000, .batch_size = 250, .lr = 0.01};
+  options.validation = 0.1;
+  options.seed = seed;
   fmt::print("mdn demo: fitting p(t | x) on Bishop's inverse problem (1000 points, K = 3)\n");
-  const FitOutcome outcome = fit_table(table, request);
-  save_model((dir / "model.tgm").string(), outcome.model);
+  const mdn::FittedModel model = fit_table(table, options, false);
+  model.save(dir / "model.tgm");
 
-  const mdn::Metrics m = mdn::evaluate(outcome.model.mixture(heldout.x), heldout.y);
+  const mdn::Metrics m = model.evaluate(heldout.x, heldout.y);
   fmt::print("held-out ({} fresh points): NLL {:.3f} nats per point (the true density scores "
              "about -1.29), RMSE of the mean {:.3f}, CRPS {:.4f}, 90% coverage {:.3f}\n",
              heldout.x.size(0), m.nll, m.rmse, m.crps.value_or(0), m.coverage90.value_or(0));
 
   Plot density = model_picture("Bishop's inverse problem: p(t | x) learned by a 3-component MDN",
-                               outcome.model, train.x, train.y);
+                               model, train.x, train.y);
   density.subtitle(fmt::format("held-out NLL {:.3f} nats per point", m.nll));
   density.save((dir / "density.svg").string());
-  loss_plot("Training and validation NLL", outcome.history).save((dir / "loss.svg").string());
+  loss_plot("Training and validation NLL", model.result.history).save((dir / "loss.svg").string());
 
   // Samples at the inputs of the training data, as the generative check: they should look like it.
   Generator gen(seed + 2);
-  const Tensor s = mdn::sample(outcome.model.mixture(train.x), 1, gen);
+  const Tensor s = model.sample(train.x, 1, gen);
   const std::vector<double> xs = column(train.x), ts = column(s.reshape({-1, 1}));
   Plot samples("Samples from the MDN at the training inputs", "x", "t", range_of(xs, 0.02),
                range_of(column(train.y), 0.08));

@@ -3,7 +3,7 @@
 #include "common/io.hpp"
 #include "mdn_cli/commands.hpp"
 
-#include <mdn/metrics.hpp>
+#include <mdn/model_file.hpp>
 
 #include <fmt/format.h>
 
@@ -27,11 +27,10 @@ int eval_command(int argc, char** argv) {
              {"json", "", "print one JSON object instead of a table"}});
   if (!args.parse(argc, argv, 2))
     return 0;
-  const SavedModel saved = load_model(args.text("model"));
+  const mdn::FittedModel model = mdn::load(args.text("model"));
   const Table table = read_csv(args.text("data"));
-  require_model_columns(table, saved, args.text("model"), true);
-  const Tensor x = table.matrix(saved.x_names), y = table.matrix(saved.y_names);
-  const mdn::Metrics m = mdn::evaluate(saved.mixture(x), y);
+  require_model_columns(table, model, args.text("model"), true);
+  const mdn::Metrics m = model.evaluate(table.matrix(model.x_names), table.matrix(model.y_names));
   if (args.on("json")) {
     std::string out = fmt::format(R"({{"rows": {}, "nll": {}, "rmse": {}, "mae": {})", table.rows(),
                                   json_number(m.nll), json_number(m.rmse), json_number(m.mae));

@@ -3,18 +3,20 @@
 #include "common/figures.hpp"
 #include "mdn_cli/commands.hpp"
 
+#include <mdn/model_file.hpp>
+
 namespace tapegrad::examples {
 
 // The picture `mdn plot` and `mdn demo` draw: p(y|x) as a heat map, the data, the component
 // means sized by weight and the mixture mean E[y|x] (what a squared-error network would learn).
-Plot model_picture(const std::string& title, const SavedModel& saved, const Tensor& x,
+Plot model_picture(const std::string& title, const mdn::FittedModel& model, const Tensor& x,
                    const Tensor& y) {
-  if (saved.x_names.size() != 1 || saved.y_names.size() != 1)
+  if (model.x_names.size() != 1 || model.y_names.size() != 1)
     fail("mdn plot: the model maps {} input(s) to {} output(s); expected one of each",
-         saved.x_names.size(), saved.y_names.size());
-  const MixtureOf mixture_of = [&](const Tensor& xs) { return saved.mixture(xs); };
+         model.x_names.size(), model.y_names.size());
+  const MixtureOf mixture_of = [&](const Tensor& xs) { return model.mixture(xs); };
   const Range xr = range_of(column(x), 0.02), yr = range_of(column(y), 0.08);
-  Plot plot = density_plot(title, mixture_of, xr, yr, saved.x_names[0], saved.y_names[0]);
+  Plot plot = density_plot(title, mixture_of, xr, yr, model.x_names[0], model.y_names[0]);
   plot.scatter(column(x), column(y), kBlue, "data", 1.6, 0.35);
   add_component_means(plot, mixture_of, xr);
   const std::vector<double> grid = cell_centres(xr, 200);
@@ -34,11 +36,11 @@ int plot_command(int argc, char** argv) {
              {"out", "FILE", "the SVG file (- writes standard output)", "", true}});
   if (!args.parse(argc, argv, 2))
     return 0;
-  const SavedModel saved = load_model(args.text("model"));
+  const mdn::FittedModel model = mdn::load(args.text("model"));
   const Table table = read_csv(args.text("data"));
-  require_model_columns(table, saved, args.text("model"), true);
-  const Tensor x = table.matrix(saved.x_names), y = table.matrix(saved.y_names);
-  Plot plot = model_picture(args.text("title"), saved, x, y);
+  require_model_columns(table, model, args.text("model"), true);
+  const Tensor x = table.matrix(model.x_names), y = table.matrix(model.y_names);
+  Plot plot = model_picture(args.text("title"), model, x, y);
   plot.save(args.text("out"));
   return 0;
 }

@@ -2,7 +2,7 @@
 #include "common/args.hpp"
 #include "mdn_cli/commands.hpp"
 
-#include <mdn/sampling.hpp>
+#include <mdn/model_file.hpp>
 
 namespace tapegrad::examples {
 
@@ -26,19 +26,18 @@ int sample_command(int argc, char** argv) {
   const mdn::SampleOptions options{args.number("temperature", 0),
                                    args.number("sigma-temperature", 0)};
   Generator gen(static_cast<std::uint64_t>(args.integer("seed", 0)));
-  const SavedModel saved = load_model(args.text("model"));
+  const mdn::FittedModel model = mdn::load(args.text("model"));
   const Table table = read_csv(args.text("data"));
-  require_model_columns(table, saved, args.text("model"), false);
-  const Tensor x = table.matrix(saved.x_names);
-  const std::vector<double> s =
-      mdn::sample(saved.mixture(x), count, gen, options).to_vector<double>();
+  require_model_columns(table, model, args.text("model"), false);
+  const Tensor x = table.matrix(model.x_names);
+  const std::vector<double> s = model.sample(x, count, gen, options).to_vector<double>();
   const std::vector<double> xs = x.to_vector<double>();
-  const auto n = static_cast<std::size_t>(x.size(0)), in = saved.x_names.size(),
-             d = saved.y_names.size(), per = static_cast<std::size_t>(count);
+  const auto n = static_cast<std::size_t>(x.size(0)), in = model.x_names.size(),
+             d = model.y_names.size(), per = static_cast<std::size_t>(count);
 
   std::vector<std::string> header{"row", "sample"};
-  header.insert(header.end(), saved.x_names.begin(), saved.x_names.end());
-  header.insert(header.end(), saved.y_names.begin(), saved.y_names.end());
+  header.insert(header.end(), model.x_names.begin(), model.x_names.end());
+  header.insert(header.end(), model.y_names.begin(), model.y_names.end());
   std::vector<std::vector<double>> rows;
   for (std::size_t b = 0; b < n; ++b)
     for (std::size_t j = 0; j < per; ++j) {

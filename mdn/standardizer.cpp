@@ -1,10 +1,10 @@
-#include "common/standardize.hpp"
+#include "mdn/standardizer.hpp"
 
-#include <autograd/ops.hpp>
+#include "autograd/ops.hpp"
 
 #include <cmath>
 
-namespace tapegrad::examples {
+namespace tapegrad::mdn {
 
 namespace {
 Tensor row(const std::vector<double>& v, DType dtype) {
@@ -42,7 +42,14 @@ Tensor Standardizer::invert(const Tensor& data) const {
   return data * row(std, data.dtype()) + row(mean, data.dtype());
 }
 
-mdn::Mixture Standardizer::unstandardize(const mdn::Mixture& m) const {
+double Standardizer::log_scale_sum() const {
+  double sum = 0;
+  for (double s : std)
+    sum += std::log(s);
+  return sum;
+}
+
+Mixture Standardizer::unstandardize(const Mixture& m) const {
   NoGradGuard no_grad;
   const DType dtype = m.mean.dtype();
   const auto d = static_cast<std::int64_t>(std.size());
@@ -52,17 +59,17 @@ mdn::Mixture Standardizer::unstandardize(const mdn::Mixture& m) const {
   for (double v : std)
     equal = equal && v == std[0];
   switch (m.noise) {
-  case mdn::NoiseModel::Diagonal:
+  case NoiseModel::Diagonal:
     return {m.noise, m.log_pi, mean_out, m.scale * s};
-  case mdn::NoiseModel::Isotropic:
-  case mdn::NoiseModel::Fixed:
+  case NoiseModel::Isotropic:
+  case NoiseModel::Fixed:
     if (equal)
       return {m.noise, m.log_pi, mean_out, m.scale * std[0]};
-    return {mdn::NoiseModel::Diagonal, m.log_pi, mean_out, m.scale * s};
-  case mdn::NoiseModel::Full:
+    return {NoiseModel::Diagonal, m.log_pi, mean_out, m.scale * s};
+  case NoiseModel::Full:
     return {m.noise, m.log_pi, mean_out, m.scale * s.reshape({d, 1})};
   }
   return m;
 }
 
-} // namespace tapegrad::examples
+} // namespace tapegrad::mdn

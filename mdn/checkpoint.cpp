@@ -1,13 +1,11 @@
-#include "mdn_cli/checkpoint.hpp"
+#include "mdn/checkpoint.hpp"
 
-#include "mdn_cli/model_file.hpp"
-
-#include <nn/serialize.hpp>
+#include "mdn/model_file.hpp"
+#include "nn/serialize.hpp"
 
 #include <bit>
-#include <cstring>
 
-namespace tapegrad::examples {
+namespace tapegrad::mdn {
 
 namespace {
 
@@ -17,17 +15,17 @@ Tensor integer(std::int64_t v) {
 
 } // namespace
 
-const std::string& FitCheckpoint::flag(const std::string& name, const std::string& path) const {
-  for (const auto& [key, value] : flags)
+const std::string& FitCheckpoint::setting(const std::string& name) const {
+  for (const auto& [key, value] : settings)
     if (key == name)
       return value;
-  fail("{}: the checkpoint holds no value of --{}; expected one written by mdn fit", path, name);
+  fail("{}: the checkpoint holds no value of '{}'; expected one written by mdn fit", path, name);
 }
 
-std::uint64_t data_fingerprint(const std::vector<const std::vector<double>*>& columns) {
+std::uint64_t data_fingerprint(const Tensor& x, const Tensor& y) {
   std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (const std::vector<double>* column : columns)
-    for (double v : *column) {
+  for (const Tensor* t : {&x, &y})
+    for (double v : t->to_vector<double>()) {
       auto bits = std::bit_cast<std::uint64_t>(v);
       for (int i = 0; i < 8; ++i, bits >>= 8) {
         hash ^= bits & 0xff;
@@ -37,10 +35,10 @@ std::uint64_t data_fingerprint(const std::vector<const std::vector<double>*>& co
   return hash;
 }
 
-void save_fit_checkpoint(const std::string& path, const FitCheckpoint& checkpoint) {
+void save_fit_checkpoint(const std::filesystem::path& path, const FitCheckpoint& checkpoint) {
   nn::StateDict state;
   state.insert("checkpoint.version", integer(kCheckpointVersion));
-  for (const auto& [name, value] : checkpoint.flags)
+  for (const auto& [name, value] : checkpoint.settings)
     state.insert("fit." + name, text_tensor(value));
   state.insert("data.file", text_tensor(checkpoint.data_file));
   state.insert("data.rows", integer(checkpoint.rows));
@@ -49,36 +47,38 @@ void save_fit_checkpoint(const std::string& path, const FitCheckpoint& checkpoin
   nn::save_state(state, path);
 }
 
-FitCheckpoint load_fit_checkpoint(const std::string& path) {
+FitCheckpoint load_fit_checkpoint(const std::filesystem::path& path) {
   const nn::StateDict state = nn::load_state(path);
+  const std::string source = path.string();
   const auto integer_of = [&](const std::string& name) {
     const Tensor t = state.find(name);
     if (!t.defined() || t.dtype() != kInt64 || t.numel() != 1)
       fail("{}: not an `mdn fit` checkpoint (no int64 entry '{}'); expected a file written by "
            "mdn fit --checkpoint-every or by an interrupted mdn fit",
-           path, name);
+           source, name);
     return t.item<std::int64_t>();
   };
   const std::int64_t version = integer_of("checkpoint.version");
   if (version != kCheckpointVersion)
-    fail("{}: checkpoint version {}; this build reads version {}", path, version,
+    fail("{}: checkpoint version {}; this build reads version {}", source, version,
          kCheckpointVersion);
   FitCheckpoint checkpoint;
+  checkpoint.path = source;
   checkpoint.rows = integer_of("data.rows");
   checkpoint.fingerprint = std::bit_cast<std::uint64_t>(integer_of("data.fingerprint"));
   for (const auto& [name, tensor] : state) {
     if (name.rfind("fit.", 0) == 0)
-      checkpoint.flags.emplace_back(name.substr(4), tensor_text(tensor, path, name));
+      checkpoint.settings.emplace_back(name.substr(4), tensor_text(tensor, source, name));
     else if (name == "data.file")
-      checkpoint.data_file = tensor_text(tensor, path, name);
+      checkpoint.data_file = tensor_text(tensor, source, name);
     else if (name.rfind("train.", 0) == 0)
       checkpoint.train.insert(name.substr(6), tensor);
     else if (name != "checkpoint.version" && name != "data.rows" && name != "data.fingerprint")
       fail("{}: unexpected entry '{}'; expected only checkpoint.*, fit.*, data.* and train.* "
            "entries",
-           path, name);
+           source, name);
   }
   return checkpoint;
 }
 
-} // namespace tapegrad::examples
+} // namespace tapegrad::mdn
