@@ -213,6 +213,7 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
   const auto early_stop = [&] {
     return validate && options.patience > 0 && since_best >= options.patience;
   };
+  clear_tape(); // every step records on this thread's tape and clears it; start from an empty one
   model.train();
   for (std::int64_t epoch = p.epochs_done + 1; epoch <= options.epochs && !early_stop(); ++epoch) {
     const auto start = std::chrono::steady_clock::now();

@@ -50,9 +50,10 @@ set(consumer_exe "${CONSUMER_BUILD_DIR}/tapegrad_consumer")
 if(NOT EXISTS "${consumer_exe}")
   set(consumer_exe "${CONSUMER_BUILD_DIR}/${CONFIG}/tapegrad_consumer")
 endif()
-run_step(run "${consumer_exe}")
+run_step(run "${consumer_exe}" "${CONSUMER_BUILD_DIR}/consumer_model.tgm")
 
 message(STATUS "${step_output}")
-if(NOT step_output MATCHES "consumer: dy/dx = 6\n")
+if(NOT step_output MATCHES "consumer: dy/dx = 6\n" OR
+   NOT step_output MATCHES "consumer: fitted, saved and loaded a model of 2 components\n")
   message(FATAL_ERROR "run_consumer_test: FAILED: unexpected consumer output")
 endif()

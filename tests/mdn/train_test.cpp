@@ -150,3 +150,15 @@ TEST_CASE_METHOD(FreshTape, "train rejects bad arguments and states with clear m
       error_of([&] { train(model, d.x, d.y, Tensor(), Tensor(), {.epochs = 3, .resume = wrong}); }),
       Contains("the state to resume from has no int64 scalar 'since_best'"));
 }
+
+TEST_CASE_METHOD(FreshTape, "train starts on a tape another computation walked and left uncleared",
+                 "[mdn][train]") {
+  Tensor w = scalar_tensor(2.0, kFloat64).requires_grad_();
+  (w * w).backward(); // the thread's tape is now walked, and nobody cleared it
+  const Data d = branches(4);
+  Generator gen(1);
+  MDN model({.in_features = 1, .out_dim = 1, .components = 2, .hidden = {4}}, gen);
+  const TrainResult result =
+      train(model, d.x, d.y, d.x_val, d.y_val, {.epochs = 2, .batch_size = 100, .lr = 0.01});
+  CHECK(result.history.size() == 2);
+}
