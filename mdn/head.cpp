@@ -24,6 +24,35 @@ Tensor placement(std::int64_t d, bool diagonal, DType dtype) {
   return from_vector(p, {rows, d * d}, dtype);
 }
 
+// Several linear layers of the same input as one: their weights stacked, one GEMM of K + 2KD
+// columns instead of three narrow ones (each of which costs nearly as much as the wide one on a
+// small head), then each layer's output is its slice of the columns. Layers without a bias, and an
+// empty batch, run one by one.
+std::vector<Tensor> linear_layers_as_one(const std::vector<nn::Linear*>& layers,
+                                         const Tensor& features) {
+  std::vector<Tensor> outputs;
+  const bool stackable =
+      features.size(0) > 0 && std::all_of(layers.begin(), layers.end(),
+                                          [](const nn::Linear* l) { return l->bias.defined(); });
+  if (!stackable) {
+    for (nn::Linear* layer : layers)
+      outputs.push_back(layer->forward(features));
+    return outputs;
+  }
+  std::vector<Tensor> weights, biases;
+  for (const nn::Linear* layer : layers) {
+    weights.push_back(layer->weight);
+    biases.push_back(layer->bias);
+  }
+  const Tensor stacked = linear(features, cat(weights, 0), cat(biases, 0));
+  std::int64_t column = 0;
+  for (const nn::Linear* layer : layers) {
+    outputs.push_back(stacked.slice(1, column, column + layer->out_features()));
+    column += layer->out_features();
+  }
+  return outputs;
+}
+
 // softplus^-1(s) = log(e^s - 1)
 double inverse_softplus(double s) {
   return s > 30 ? s : std::log(std::expm1(s));
@@ -74,31 +103,11 @@ Mixture MixtureDensityHead::mixture(const Tensor& features) const {
     fail("MixtureDensityHead: features have shape {}, expected [batch, {}]", features.shape(),
          options_.in_features);
   const std::int64_t b = features.size(0), k = options_.components, d = options_.out_dim;
-  // The head's linear layers run as one, their weights stacked: one GEMM of K + 2KD columns
-  // instead of three narrow ones, each of which costs nearly as much as the wide one on a small
-  // head. Then each layer's output is its slice of the columns.
   std::vector<nn::Linear*> layers{pi_.get(), mu_.get()};
   for (nn::Linear* layer : {sigma_.get(), tril_.get()})
     if (layer)
       layers.push_back(layer);
-  std::vector<Tensor> outputs;
-  if (b > 0 && std::all_of(layers.begin(), layers.end(),
-                           [](const nn::Linear* layer) { return layer->bias.defined(); })) {
-    std::vector<Tensor> weights, biases;
-    for (const nn::Linear* layer : layers) {
-      weights.push_back(layer->weight);
-      biases.push_back(layer->bias);
-    }
-    const Tensor stacked = linear(features, cat(weights, 0), cat(biases, 0));
-    std::int64_t column = 0;
-    for (const nn::Linear* layer : layers) {
-      outputs.push_back(stacked.slice(1, column, column + layer->out_features()));
-      column += layer->out_features();
-    }
-  } else {
-    for (nn::Linear* layer : layers)
-      outputs.push_back(layer->forward(features));
-  }
+  const std::vector<Tensor> outputs = linear_layers_as_one(layers, features);
   const Tensor log_pi = log_softmax(outputs[0], 1);
   const Tensor mean = outputs[1].reshape({b, k, d});
   Tensor scale;

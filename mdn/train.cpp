@@ -166,8 +166,10 @@ double evaluate_nll(const MDN& model, const Tensor& x, const Tensor& y, std::int
   return total / static_cast<double>(n);
 }
 
-TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_val,
-                  const Tensor& y_val, const TrainOptions& options) {
+namespace {
+
+void check_arguments(const Tensor& x, const Tensor& y, const Tensor& x_val, const Tensor& y_val,
+                     const TrainOptions& options) {
   if (options.epochs <= 0)
     fail("train: the number of epochs must be positive, got {}", options.epochs);
   if (options.batch_size <= 0)
@@ -186,81 +188,103 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
     fail("train: validation inputs of shape {} and targets of shape {}; expected [M, in] and "
          "[M, out] with the same M",
          x_val.shape(), y_val.shape());
-  const std::vector<Tensor> parameters = model.parameters();
-  std::unique_ptr<nn::Optimizer> optimizer;
-  if (options.weight_decay > 0)
-    optimizer = std::make_unique<nn::AdamW>(
-        parameters, nn::AdamOptions{.lr = options.lr, .weight_decay = options.weight_decay});
-  else
-    optimizer = std::make_unique<nn::Adam>(parameters, nn::AdamOptions{.lr = options.lr});
-  nn::DataLoader loader({x, y},
-                        {.batch_size = options.batch_size, .shuffle = true, .seed = options.seed});
-
   if (options.checkpoint_every < 0)
     fail("train: checkpoint_every must be >= 0, got {}", options.checkpoint_every);
   if (options.checkpoint_every > 0 && !options.on_checkpoint)
     fail("train: checkpoint_every is {} but on_checkpoint is not set; expected a function that "
          "saves the state",
          options.checkpoint_every);
+}
 
+// Adam, or AdamW's decoupled weight decay when one is asked for.
+std::unique_ptr<nn::Optimizer> make_optimizer(const std::vector<Tensor>& parameters,
+                                              const TrainOptions& options) {
+  if (options.weight_decay > 0)
+    return std::make_unique<nn::AdamW>(
+        parameters, nn::AdamOptions{.lr = options.lr, .weight_decay = options.weight_decay});
+  return std::make_unique<nn::Adam>(parameters, nn::AdamOptions{.lr = options.lr});
+}
+
+// One pass over the shuffled batches: a step of the optimiser per batch. Returns the mean
+// training NLL of the epoch (each batch's loss before its step, weighted by its rows).
+double train_one_epoch(MDN& model, nn::Optimizer& optimizer, nn::DataLoader& loader,
+                       const std::vector<Tensor>& parameters, const TrainOptions& options,
+                       std::int64_t epoch) {
+  double total = 0;
+  std::int64_t batch_index = 0, rows = 0;
+  for (const nn::Batch& batch : loader) {
+    ++batch_index;
+    optimizer.zero_grad();
+    const Tensor loss = model.nll(batch[0], batch[1]);
+    const double value = loss.item<double>();
+    if (!std::isfinite(value))
+      fail("train: the loss became {} at epoch {}, batch {}; try a smaller learning rate",
+           std::isnan(value) ? "NaN" : "infinite", epoch, batch_index);
+    loss.backward();
+    if (!all_finite(parameters))
+      fail("train: a gradient became non-finite at epoch {}, batch {}; try a smaller learning "
+           "rate or clipping",
+           epoch, batch_index);
+    if (options.clip_norm > 0)
+      nn::clip_grad_norm(parameters, options.clip_norm);
+    optimizer.step();
+    clear_tape();
+    total += value * static_cast<double>(batch[0].size(0));
+    rows += batch[0].size(0);
+  }
+  return total / static_cast<double>(rows);
+}
+
+// The epoch's validation NLL into its report, and the early-stopping state: a better NLL than
+// any before is the model kept (its parameters copied aside).
+void validate_epoch(MDN& model, const Tensor& x_val, const Tensor& y_val, EpochReport& report,
+                    Progress& p) {
+  model.eval();
+  report.val_nll = evaluate_nll(model, x_val, y_val);
+  model.train();
+  report.improved = std::isfinite(report.val_nll) &&
+                    (std::isnan(p.result.best_val_nll) || report.val_nll < p.result.best_val_nll);
+  if (report.improved) {
+    p.result.best_val_nll = report.val_nll;
+    p.result.best_epoch = report.epoch;
+    p.best = snapshot(model);
+    p.since_best = 0;
+  } else {
+    ++p.since_best;
+  }
+}
+
+} // namespace
+
+TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_val,
+                  const Tensor& y_val, const TrainOptions& options) {
+  check_arguments(x, y, x_val, y_val, options);
+  const bool validate = x_val.defined();
+  const std::vector<Tensor> parameters = model.parameters();
+  const std::unique_ptr<nn::Optimizer> optimizer = make_optimizer(parameters, options);
+  nn::DataLoader loader({x, y},
+                        {.batch_size = options.batch_size, .shuffle = true, .seed = options.seed});
   Progress p;
   if (!options.resume.empty())
     p = resume_training(options.resume, model, *optimizer, options);
-  TrainResult& result = p.result;
-  std::vector<Tensor>& best = p.best;
-  std::int64_t& since_best = p.since_best;
   loader.set_epoch(p.epochs_done);
   const auto early_stop = [&] {
-    return validate && options.patience > 0 && since_best >= options.patience;
+    return validate && options.patience > 0 && p.since_best >= options.patience;
   };
   clear_tape(); // every step records on this thread's tape and clears it; start from an empty one
   model.train();
   for (std::int64_t epoch = p.epochs_done + 1; epoch <= options.epochs && !early_stop(); ++epoch) {
     const auto start = std::chrono::steady_clock::now();
-    double total = 0;
-    std::int64_t batch_index = 0;
-    for (const nn::Batch& batch : loader) {
-      ++batch_index;
-      optimizer->zero_grad();
-      const Tensor loss = model.nll(batch[0], batch[1]);
-      const double value = loss.item<double>();
-      if (!std::isfinite(value))
-        fail("train: the loss became {} at epoch {}, batch {}; try a smaller learning rate",
-             std::isnan(value) ? "NaN" : "infinite", epoch, batch_index);
-      loss.backward();
-      if (!all_finite(parameters))
-        fail("train: a gradient became non-finite at epoch {}, batch {}; try a smaller learning "
-             "rate or clipping",
-             epoch, batch_index);
-      if (options.clip_norm > 0)
-        nn::clip_grad_norm(parameters, options.clip_norm);
-      optimizer->step();
-      clear_tape();
-      total += value * static_cast<double>(batch[0].size(0));
-    }
     EpochReport report;
     report.epoch = epoch;
-    report.train_nll = total / static_cast<double>(x.size(0));
-    if (validate) {
-      model.eval();
-      report.val_nll = evaluate_nll(model, x_val, y_val);
-      model.train();
-      report.improved = std::isfinite(report.val_nll) &&
-                        (std::isnan(result.best_val_nll) || report.val_nll < result.best_val_nll);
-      if (report.improved) {
-        result.best_val_nll = report.val_nll;
-        result.best_epoch = epoch;
-        best = snapshot(model);
-        since_best = 0;
-      } else {
-        ++since_best;
-      }
-    } else {
-      result.best_epoch = epoch;
-    }
+    report.train_nll = train_one_epoch(model, *optimizer, loader, parameters, options, epoch);
+    if (validate)
+      validate_epoch(model, x_val, y_val, report, p);
+    else
+      p.result.best_epoch = epoch;
     report.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    result.history.push_back(report);
+    p.result.history.push_back(report);
     p.epochs_done = epoch;
     if (options.on_epoch)
       options.on_epoch(report);
@@ -270,15 +294,15 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
     if ((due || stop) && options.on_checkpoint)
       options.on_checkpoint(training_state(model, *optimizer, p));
     if (stop) {
-      result.stopped = true;
+      p.result.stopped = true;
       model.eval();
-      return result;
+      return p.result;
     }
   }
-  if (validate && !best.empty())
-    restore(model, best);
+  if (validate && !p.best.empty())
+    restore(model, p.best);
   model.eval();
-  return result;
+  return p.result;
 }
 
 } // namespace tapegrad::mdn
