@@ -202,6 +202,24 @@ private:
   struct sigaction old_term_ {};
 };
 
+// The line a run stopped by a signal ends with, and its exit status: 128 + the signal's number.
+int report_stopped(const mdn::FittedModel& fitted, const Args& args,
+                   const std::string& checkpoint) {
+  const int signal = g_stop_signal;
+  const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
+  if (!checkpoint.empty())
+    fmt::print(stderr,
+               "mdn fit: stopped by {} after epoch {}; saved the training state to {}; continue "
+               "with: mdn fit --resume {} --data {} --out {}{}\n",
+               name, fitted.result.history.size(), checkpoint, checkpoint, args.text("data"),
+               args.text("out"), args.given("checkpoint") ? " --checkpoint " + checkpoint : "");
+  else
+    fmt::print(stderr,
+               "mdn fit: stopped by {}; nothing saved (checkpoints need one --components value)\n",
+               name);
+  return 128 + signal;
+}
+
 // The candidates' table, when there were several, and the one-line summary.
 void print_summary(const mdn::FittedModel& fitted, std::int64_t rows) {
   const std::int64_t kept = fitted.options().components;
@@ -259,22 +277,8 @@ int fit_command(int argc, char** argv) {
     StopSignals signals;
     fitted = fit_table(table, options, args.on("quiet"));
   }
-  if (!fitted.complete()) {
-    const int signal = g_stop_signal;
-    const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
-    if (single)
-      fmt::print(stderr,
-                 "mdn fit: stopped by {} after epoch {}; saved the training state to {}; "
-                 "continue with: mdn fit --resume {} --data {} --out {}{}\n",
-                 name, fitted.result.history.size(), checkpoint, checkpoint, args.text("data"), out,
-                 args.given("checkpoint") ? " --checkpoint " + checkpoint : "");
-    else
-      fmt::print(stderr,
-                 "mdn fit: stopped by {}; nothing saved (checkpoints need one --components "
-                 "value)\n",
-                 name);
-    return 128 + signal;
-  }
+  if (!fitted.complete())
+    return report_stopped(fitted, args, single ? checkpoint : "");
   fitted.save(out);
   print_summary(fitted, table.rows());
   fmt::print("wrote {}\n", out);
