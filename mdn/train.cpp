@@ -4,11 +4,13 @@
 #include "nn/clip_grad.hpp"
 #include "nn/data.hpp"
 #include "nn/optim.hpp"
+#include "nn/seed.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <numbers>
 #include <string_view>
 
 namespace tapegrad::mdn {
@@ -92,7 +94,7 @@ nn::StateDict training_state(const MDN& model, const nn::Optimizer& optimizer, c
 
 // Takes back a state of training_state(); all checks come before anything is changed.
 Progress resume_training(const nn::StateDict& state, MDN& model, nn::Optimizer& optimizer,
-                         const TrainOptions& options) {
+                         std::int64_t epochs) {
   const auto scalar = [&](const char* name, DType dtype) {
     const Tensor t = state.find(name);
     if (!t.defined() || t.dtype() != dtype || t.numel() != 1)
@@ -106,10 +108,10 @@ Progress resume_training(const nn::StateDict& state, MDN& model, nn::Optimizer& 
   p.since_best = scalar("since_best", kInt64).item<std::int64_t>();
   p.result.best_epoch = scalar("best_epoch", kInt64).item<std::int64_t>();
   p.result.best_val_nll = scalar("best_val_nll", kFloat64).item<double>();
-  if (p.epochs_done < 1 || p.epochs_done > options.epochs)
+  if (p.epochs_done < 1 || p.epochs_done > epochs)
     fail("train: the state to resume from has {} epochs done; expected 1 to {} (the epochs asked "
          "for)",
-         p.epochs_done, options.epochs);
+         p.epochs_done, epochs);
   std::vector<std::vector<double>> history;
   for (const char* name :
        {"history.train_nll", "history.val_nll", "history.improved", "history.seconds"}) {
@@ -152,6 +154,26 @@ void restore(nn::Module& model, const std::vector<Tensor>& copy) {
 
 } // namespace
 
+std::int64_t planned_epochs(const TrainOptions& options, std::int64_t rows) {
+  if (options.steps <= 0)
+    return options.epochs;
+  const std::int64_t batches = (rows + options.batch_size - 1) / options.batch_size;
+  return std::max<std::int64_t>(1, (options.steps + batches - 1) / batches);
+}
+
+double scheduled_lr(const TrainOptions& options, std::int64_t step, std::int64_t total_steps) {
+  if (step < options.warmup_steps)
+    return options.lr * static_cast<double>(step + 1) / static_cast<double>(options.warmup_steps);
+  if (options.final_lr == 1)
+    return options.lr;
+  const std::int64_t decay_steps = std::max<std::int64_t>(1, total_steps - options.warmup_steps);
+  const double progress =
+      std::min(1.0, static_cast<double>(step - options.warmup_steps) /
+                        static_cast<double>(std::max<std::int64_t>(1, decay_steps - 1)));
+  const double cosine = 0.5 * (1 + std::cos(std::numbers::pi * progress));
+  return options.lr * (options.final_lr + (1 - options.final_lr) * cosine);
+}
+
 double evaluate_nll(const MDN& model, const Tensor& x, const Tensor& y, std::int64_t batch_size) {
   NoGradGuard no_grad;
   const std::int64_t n = x.size(0);
@@ -170,12 +192,25 @@ namespace {
 
 void check_arguments(const Tensor& x, const Tensor& y, const Tensor& x_val, const Tensor& y_val,
                      const TrainOptions& options) {
-  if (options.epochs <= 0)
+  if (options.epochs <= 0 && options.steps <= 0)
     fail("train: the number of epochs must be positive, got {}", options.epochs);
+  if (options.steps < 0)
+    fail("train: the budget of steps must be >= 0 (0: count epochs), got {}", options.steps);
   if (options.batch_size <= 0)
     fail("train: the batch size must be positive, got {}", options.batch_size);
   if (!(options.lr > 0) || !std::isfinite(options.lr))
     fail("train: the learning rate must be a finite positive number, got {}", options.lr);
+  if (options.warmup_steps < 0)
+    fail("train: warmup_steps must be >= 0, got {}", options.warmup_steps);
+  if (!(options.final_lr > 0 && options.final_lr <= 1))
+    fail("train: final_lr is the last step's share of the learning rate, in (0, 1]; got {}",
+         options.final_lr);
+  if (options.min_epochs < 0)
+    fail("train: min_epochs must be >= 0, got {}", options.min_epochs);
+  for (const auto& [name, value] : {std::pair{"input_noise", options.input_noise},
+                                    std::pair{"target_noise", options.target_noise}})
+    if (!(value >= 0) || !std::isfinite(value))
+      fail("train: {} must be a finite standard deviation >= 0, got {}", name, value);
   if (x.dim() != 2 || y.dim() != 2 || x.size(0) != y.size(0))
     fail("train: inputs of shape {} and targets of shape {}; expected [N, in] and [N, out] with "
          "the same N",
@@ -205,17 +240,33 @@ std::unique_ptr<nn::Optimizer> make_optimizer(const std::vector<Tensor>& paramet
   return std::make_unique<nn::Adam>(parameters, nn::AdamOptions{.lr = options.lr});
 }
 
-// One pass over the shuffled batches: a step of the optimiser per batch. Returns the mean
-// training NLL of the epoch (each batch's loss before its step, weighted by its rows).
+// Noise regularisation: t plus Gaussian noise of standard deviation `stddev` (t itself at 0).
+Tensor with_noise(const Tensor& t, double stddev, Generator& gen) {
+  if (stddev == 0)
+    return t;
+  NoGradGuard no_grad;
+  return t + randn(t.shape(), gen, t.dtype()) * stddev;
+}
+
+// One pass over the shuffled batches: a step of the optimiser per batch, at the scheduled rate.
+// Returns the mean training NLL of the epoch (each batch's loss before its step, weighted by its
+// rows).
 double train_one_epoch(MDN& model, nn::Optimizer& optimizer, nn::DataLoader& loader,
                        const std::vector<Tensor>& parameters, const TrainOptions& options,
-                       std::int64_t epoch) {
+                       std::int64_t epoch, std::int64_t total_steps) {
+  // The epoch's noise depends on (seed, epoch) alone, as its batches do: a resumed run draws it
+  // again. A stream of its own, so that the batches stay those of a run without noise.
+  Generator noise(nn::derive_seed(nn::derive_seed(options.seed, 0x6e6f697365), // "noise"
+                                  static_cast<std::uint64_t>(epoch)));
   double total = 0;
   std::int64_t batch_index = 0, rows = 0;
   for (const nn::Batch& batch : loader) {
     ++batch_index;
+    optimizer.set_lr(scheduled_lr(options, optimizer.step_count(), total_steps));
     optimizer.zero_grad();
-    const Tensor loss = model.nll(batch[0], batch[1]);
+    const Tensor x = with_noise(batch[0], options.input_noise, noise);
+    const Tensor y = with_noise(batch[1], options.target_noise, noise);
+    const Tensor loss = model.nll(x, y);
     const double value = loss.item<double>();
     if (!std::isfinite(value))
       fail("train: the loss became {} at epoch {}, batch {}; try a smaller learning rate",
@@ -264,20 +315,25 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
   const std::unique_ptr<nn::Optimizer> optimizer = make_optimizer(parameters, options);
   nn::DataLoader loader({x, y},
                         {.batch_size = options.batch_size, .shuffle = true, .seed = options.seed});
+  const std::int64_t epochs = planned_epochs(options, x.size(0));
+  const std::int64_t total_steps = epochs * loader.size();
   Progress p;
   if (!options.resume.empty())
-    p = resume_training(options.resume, model, *optimizer, options);
+    p = resume_training(options.resume, model, *optimizer, epochs);
   loader.set_epoch(p.epochs_done);
   const auto early_stop = [&] {
-    return validate && options.patience > 0 && p.since_best >= options.patience;
+    return validate && options.patience > 0 && p.epochs_done >= options.min_epochs &&
+           p.since_best >= options.patience;
   };
   clear_tape(); // every step records on this thread's tape and clears it; start from an empty one
   model.train();
-  for (std::int64_t epoch = p.epochs_done + 1; epoch <= options.epochs && !early_stop(); ++epoch) {
+  for (std::int64_t epoch = p.epochs_done + 1; epoch <= epochs && !early_stop(); ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     EpochReport report;
     report.epoch = epoch;
-    report.train_nll = train_one_epoch(model, *optimizer, loader, parameters, options, epoch);
+    report.epochs = epochs;
+    report.train_nll =
+        train_one_epoch(model, *optimizer, loader, parameters, options, epoch, total_steps);
     if (validate)
       validate_epoch(model, x_val, y_val, report, p);
     else
@@ -288,7 +344,7 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
     p.epochs_done = epoch;
     if (options.on_epoch)
       options.on_epoch(report);
-    const bool more = epoch < options.epochs && !early_stop();
+    const bool more = epoch < epochs && !early_stop();
     const bool stop = more && options.should_stop && options.should_stop();
     const bool due = options.checkpoint_every > 0 && epoch % options.checkpoint_every == 0;
     if ((due || stop) && options.on_checkpoint)
@@ -299,6 +355,8 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
       return p.result;
     }
   }
+  if (options.checkpoint_at_end && options.on_checkpoint)
+    options.on_checkpoint(training_state(model, *optimizer, p));
   if (validate && !p.best.empty())
     restore(model, p.best);
   model.eval();

@@ -1,7 +1,9 @@
 #pragma once
 // Fitting an MDN: Adam on mini-batches of the mean NLL, with validation after every epoch, early
 // stopping on the validation NLL, and the best model kept. The loop every example and the `mdn`
-// command share.
+// command share. Optionally: a budget in optimiser steps rather than epochs, a learning rate that
+// warms up and then decays along a cosine, early stopping that waits out the first epochs, and
+// noise regularisation (Gaussian noise on each batch's x and y, never at validation).
 #include "mdn/model.hpp"
 
 #include <functional>
@@ -11,8 +13,10 @@
 namespace tapegrad::mdn {
 
 struct EpochReport {
-  std::int64_t epoch = 0; // counted from 1
-  double train_nll = 0;   // mean over the epoch's batches, nats per point
+  std::int64_t epoch = 0;  // counted from 1
+  std::int64_t epochs = 0; // planned for this run (fewer are run when early stopping ends it)
+  std::int64_t member = 0; // which network of an ensemble (mdn::fit) this epoch trained
+  double train_nll = 0;    // mean over the epoch's batches, nats per point
   double val_nll = std::numeric_limits<double>::quiet_NaN(); // NaN without validation data
   bool improved = false; // the best validation NLL so far (the model kept)
   double seconds = 0;    // wall time of the epoch
@@ -20,13 +24,33 @@ struct EpochReport {
 
 struct TrainOptions {
   std::int64_t epochs = 200;
+  // > 0: the budget in optimiser steps, which decides the epochs instead of `epochs`:
+  // ceil(steps / batches per epoch). A budget in steps means the same amount of optimisation
+  // whatever the number of rows and the batch size.
+  std::int64_t steps = 0;
   std::int64_t batch_size = 128;
   double lr = 1e-3;
+  // The learning rate of step t of the S steps of the run (S = epochs x batches per epoch):
+  // lr (t + 1) / warmup_steps during the warm-up, then a cosine from lr down to lr * final_lr at
+  // the last step. warmup_steps 0 and final_lr 1: a constant rate. The rate is a formula of the
+  // optimiser's step count, so a resumed run follows it exactly.
+  std::int64_t warmup_steps = 0;
+  double final_lr = 1;
   double weight_decay = 0; // AdamW's decoupled decay when > 0, plain Adam otherwise
   double clip_norm = 0;    // clip the gradient norm to this when > 0
   std::int64_t patience =
-      0;                  // stop after this many epochs without a better validation NLL; 0: never
-  std::uint64_t seed = 0; // the order of the mini-batches
+      0; // stop after this many epochs without a better validation NLL; 0: never
+  // Early stopping does not stop before this many epochs: the validation NLL of the first,
+  // noisy phase of training (large steps, components still finding their branches) goes up and
+  // down without saying anything about the end.
+  std::int64_t min_epochs = 0;
+  // Noise regularisation (Rothfuss et al. 2019): every training batch's x and y get fresh
+  // Gaussian noise of these standard deviations, in the units train() sees (standardised, from
+  // mdn::fit). It smooths the density the network can learn from few rows. Validation and every
+  // prediction use the data as they are.
+  double input_noise = 0;
+  double target_noise = 0;
+  std::uint64_t seed = 0; // the order of the mini-batches and the noise
   std::function<void(const EpochReport&)> on_epoch = nullptr; // progress display
 
   // Checkpoints. After every `checkpoint_every`-th epoch (0: never), and when `should_stop`
@@ -40,6 +64,9 @@ struct TrainOptions {
   std::function<void(const nn::StateDict&)> on_checkpoint = nullptr;
   std::function<bool()> should_stop = nullptr; // asked after each epoch but the last
   nn::StateDict resume{};                      // empty: start afresh
+  // Hand on_checkpoint the state after the last epoch too: resumed from it, train() does no
+  // more epochs and ends with the same model. (An ensemble's fit keeps its finished members so.)
+  bool checkpoint_at_end = false;
 };
 
 struct TrainResult {
@@ -57,6 +84,12 @@ struct TrainResult {
 // the last state handed to on_checkpoint is then the last good one.
 TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_val,
                   const Tensor& y_val, const TrainOptions& options);
+
+// The epochs a run of these options makes over `rows` rows (options.epochs, or the step budget's).
+std::int64_t planned_epochs(const TrainOptions& options, std::int64_t rows);
+
+// The learning rate of step `step` (counted from 0) of a run of `total_steps` steps.
+double scheduled_lr(const TrainOptions& options, std::int64_t step, std::int64_t total_steps);
 
 // The mean NLL of a model on (x, y), in batches, without recording.
 double evaluate_nll(const MDN& model, const Tensor& x, const Tensor& y,
