@@ -8,8 +8,9 @@
 //   data.file            the name of the data, for messages
 //   data.rows            int64, and data.fingerprint, int64: FNV-1a 64 of the data's values, so
 //                        that a resume on other data is refused
-//   train.*              mdn::train's state: the model, Adam's moments and step count, the epochs
-//                        done, the early-stopping state with the best parameters, the history
+//   train.member<m>.*    mdn::train's state of network m of the ensemble (those that have saved
+//                        one): the model, Adam's moments and step count, the epochs done, the
+//                        early-stopping state with the best parameters, the history
 //
 // The standardisation and the validation split are recomputed from the data and the seed.
 // Text is stored as an int64 tensor of its bytes (mdn/model_file.hpp).
@@ -24,7 +25,7 @@
 
 namespace tapegrad::mdn {
 
-inline constexpr std::int64_t kCheckpointVersion = 1;
+inline constexpr std::int64_t kCheckpointVersion = 2; // 2: one state per network
 
 struct FitCheckpoint {
   std::vector<std::pair<std::string, std::string>> settings; // name, canonical value

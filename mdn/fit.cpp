@@ -1,13 +1,20 @@
 #include "mdn/fit.hpp"
 
 #include "autograd/ops.hpp"
+#include "mdn/cross_validation.hpp"
+#include "mdn/ensemble.hpp"
+#include "mdn/network_fit.hpp"
+#include "mdn/parallel_jobs.hpp"
 #include "mdn/predictions.hpp"
+#include "mdn/recipe.hpp"
+#include "mdn/resolution.hpp"
 #include "nn/data.hpp"
 
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 namespace tapegrad::mdn {
 
@@ -73,51 +80,70 @@ void check_data(const Tensor& x, const Tensor& y, const Tensor& x_val, const Ten
          x.dtype(), y.dtype(), options.dtype);
   if (!(options.validation >= 0 && options.validation < 1))
     fail("fit: a validation share of {}; expected a fraction in [0, 1)", options.validation);
+  if (options.ensemble < 1 || options.ensemble > kMaxEnsemble)
+    fail("fit: an ensemble of {} networks; expected 1 to {}", options.ensemble, kMaxEnsemble);
+  if (options.noise && !(*options.noise >= 0 && std::isfinite(*options.noise)))
+    fail("fit: a noise regularisation of {}; expected a finite standard deviation >= 0",
+         *options.noise);
   const std::vector<std::int64_t> candidates = candidates_of(options);
-  if (candidates.size() > 1 && options.validation == 0 && !x_val.defined())
-    fail("fit: choosing among {} numbers of components needs validation data; expected a "
-         "validation share > 0",
-         candidates.size());
   if (candidates.size() > 1 && (!options.checkpoint.empty() || options.resume))
     fail("fit: checkpoints need one number of components, not {}", candidates.size());
+  if (candidates.size() > 1 && (options.folds < 2 || options.folds > x.size(0)))
+    fail("{}: choosing among {} numbers of components by {}-fold cross-validation of {} rows; "
+         "expected 2 to {} folds",
+         options.source, candidates.size(), options.folds, x.size(0), x.size(0));
 }
 
-struct Split {
-  Tensor x, y, x_val, y_val; // validation undefined without a validation share
-};
-
-// The training rows and the validation rows: those given, or a seeded random share of x and y.
-Split split_rows(const Tensor& x, const Tensor& y, const Tensor& x_val, const Tensor& y_val,
-                 const FitOptions& options) {
-  const std::int64_t n = x.size(0);
-  Split s{x, y, x_val, y_val};
-  if (!x_val.defined() && options.validation > 0) {
-    const std::int64_t held_out = nn::validation_rows(n, options.validation);
-    if (held_out == 0 || held_out == n)
-      fail("{}: {} rows, of which a validation share of {} holds out {}; expected enough rows for "
-           "a non-empty training and validation part",
-           options.source, n, options.validation, held_out);
-    const nn::Split split = nn::train_val_split({x, y}, options.validation, options.seed);
-    s = {split.train[0], split.train[1], split.validation[0], split.validation[1]};
-  }
-  if (s.x.size(0) < options.train.batch_size)
+// Each network's early stopping needs rows to stop on and rows to train on.
+void check_split(std::int64_t rows, const FitOptions& options) {
+  const std::int64_t held_out = nn::validation_rows(rows, options.validation);
+  if (options.validation > 0 && (held_out == 0 || held_out == rows))
+    fail("{}: {} rows, of which a validation share of {} holds out {}; expected enough rows for "
+         "a non-empty training and validation part",
+         options.source, rows, options.validation, held_out);
+  if (rows - held_out < options.train.batch_size)
     fail("{}: {} training rows, fewer than one batch of {}; expected at least {} training rows or "
          "a smaller batch",
-         options.source, s.x.size(0), options.train.batch_size, options.train.batch_size);
-  return s;
+         options.source, rows - held_out, options.train.batch_size, options.train.batch_size);
 }
 
-// Wires train()'s checkpoint hooks to the fit's checkpoint file; remembers the last epoch saved.
-struct CheckpointWriter {
-  FitCheckpoint state;
-  std::filesystem::path path;
-  std::int64_t saved_epoch = 0;
+// The states of an ensemble's networks in one checkpoint, "member<m>.<entry>": each network
+// hands in its state from its own thread, and the file is rewritten with every network's latest.
+class CheckpointWriter {
+public:
+  CheckpointWriter(FitCheckpoint state, std::filesystem::path path, std::int64_t members)
+      : state_(std::move(state)), path_(std::move(path)),
+        members_(static_cast<std::size_t>(members)) {}
 
-  void operator()(const nn::StateDict& train_state) {
-    state.train = train_state;
-    save_fit_checkpoint(path, state);
-    saved_epoch = train_state.find("epochs_done").item<std::int64_t>();
+  void save(std::int64_t member, const nn::StateDict& train_state) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    members_[static_cast<std::size_t>(member)] = train_state;
+    state_.train = nn::StateDict();
+    for (std::size_t m = 0; m < members_.size(); ++m)
+      if (!members_[m].empty())
+        state_.train.insert_all(member_prefix(static_cast<std::int64_t>(m)), members_[m]);
+    save_fit_checkpoint(path_, state_);
+    saved_epoch_ = std::max(saved_epoch_, train_state.find("epochs_done").item<std::int64_t>());
   }
+  std::int64_t saved_epoch() const { return saved_epoch_; }
+
+  static std::string member_prefix(std::int64_t m) { return fmt::format("member{}", m); }
+  // Network m's part of a checkpoint's training state (empty when it had saved none).
+  static nn::StateDict member_state(const nn::StateDict& train, std::int64_t m) {
+    const std::string prefix = member_prefix(m) + ".";
+    nn::StateDict out;
+    for (const auto& [name, tensor] : train)
+      if (name.rfind(prefix, 0) == 0)
+        out.insert(name.substr(prefix.size()), tensor);
+    return out;
+  }
+
+private:
+  FitCheckpoint state_;
+  std::filesystem::path path_;
+  std::vector<nn::StateDict> members_;
+  std::mutex mutex_;
+  std::int64_t saved_epoch_ = 0;
 };
 
 // The checkpoint a fit resumes from must be of this data and these settings.
@@ -133,40 +159,56 @@ void check_resume(const FitCheckpoint& resume, const FitCheckpoint& now,
          source, now.rows, resume.path, resume.data_file, resume.rows);
 }
 
-// One K, with the fit's checkpoints: the recipe of the header, on standardised data.
-std::shared_ptr<MDN> train_one(const MDNOptions& model_options, TrainOptions train_options,
-                               const Split& standardised, const Tensor& x, const Tensor& y,
-                               const FitOptions& options, TrainResult& result) {
-  CheckpointWriter writer{{fit_settings(options),
-                           options.source,
-                           x.size(0),
-                           data_fingerprint(x, y),
-                           {},
-                           options.checkpoint.string()},
-                          options.checkpoint};
-  if (options.resume) {
-    check_resume(*options.resume, writer.state, options.source);
-    train_options.resume = options.resume->train;
-  }
-  if (!options.checkpoint.empty()) {
-    train_options.checkpoint_every = options.checkpoint_every;
-    train_options.on_checkpoint = [&writer](const nn::StateDict& s) { writer(s); };
-  }
-  if (options.on_candidate)
-    options.on_candidate(model_options.components);
-  Generator gen(options.seed);
-  auto module = std::make_shared<MDN>(model_options, gen, options.dtype);
-  module->head().init_from_targets(standardised.y);
+// The ensemble of one K on standardised rows, its networks in parallel (each from its own seed,
+// holding out its own validation share unless validation rows are given), with the fit's
+// checkpoints. The networks' epochs reach train.on_epoch one at a time, labelled with the member.
+std::vector<NetworkFit> fit_ensemble(const MDNOptions& model, const TrainOptions& train,
+                                     const Tensor& x, const Tensor& y, const Tensor& x_val,
+                                     const Tensor& y_val, const FitOptions& options,
+                                     const FitCheckpoint& identity) {
+  const std::int64_t members = options.ensemble;
+  CheckpointWriter writer(identity, options.checkpoint, members);
+  if (options.resume)
+    check_resume(*options.resume, identity, options.source);
+  std::mutex report_mutex;
+  std::vector<NetworkFit> fits(static_cast<std::size_t>(members));
   try {
-    result = train(*module, standardised.x, standardised.y, standardised.x_val, standardised.y_val,
-                   train_options);
+    parallel_jobs(members, [&](std::int64_t m) {
+      const std::uint64_t seed = network_seed(options.seed, m);
+      TrainOptions t = train;
+      if (train.on_epoch)
+        t.on_epoch = [&, m](const EpochReport& report) {
+          const std::lock_guard<std::mutex> lock(report_mutex);
+          EpochReport labelled = report;
+          labelled.member = m;
+          train.on_epoch(labelled);
+        };
+      if (options.resume)
+        t.resume = CheckpointWriter::member_state(options.resume->train, m);
+      if (!options.checkpoint.empty()) {
+        t.checkpoint_every = options.checkpoint_every;
+        t.checkpoint_at_end = true; // a finished network is not trained again on resume
+        t.on_checkpoint = [&writer, m](const nn::StateDict& s) { writer.save(m, s); };
+      }
+      const NetworkData data = x_val.defined() ? NetworkData{x, y, x_val, y_val}
+                                               : split_for_network(x, y, options.validation, seed);
+      fits[static_cast<std::size_t>(m)] = fit_network(model, t, data, seed, options.dtype);
+    });
   } catch (const Error& e) {
-    if (writer.saved_epoch == 0)
+    if (writer.saved_epoch() == 0)
       throw;
-    fail("{}; the last good checkpoint, of epoch {}, stays in {}", e.what(), writer.saved_epoch,
-         options.checkpoint.string());
+    fail("{}; the last good checkpoint stays in {}", e.what(), options.checkpoint.string());
   }
-  return module;
+  return fits;
+}
+
+// The standard deviation of the noise of noise regularisation on standardised data.
+double noise_of(const FitOptions& options, std::int64_t rows, std::int64_t columns) {
+  return options.noise ? *options.noise : noise_rule_of_thumb(rows, columns, kNoiseFactor);
+}
+
+std::string text_of(std::optional<double> value) {
+  return value ? fmt::format("{}", *value) : "auto";
 }
 
 } // namespace
@@ -174,17 +216,24 @@ std::shared_ptr<MDN> train_one(const MDNOptions& model_options, TrainOptions tra
 std::vector<std::pair<std::string, std::string>> fit_settings(const FitOptions& options) {
   const MDNOptions& m = options.model;
   const TrainOptions& t = options.train;
+  const auto automatic = [](std::int64_t v, std::int64_t when) {
+    return v == when ? std::string("auto") : fmt::format("{}", v);
+  };
   return {{"x", fmt::format("{}", fmt::join(options.x_names, ","))},
           {"y", fmt::format("{}", fmt::join(options.y_names, ","))},
           {"components", fmt::format("{}", fmt::join(candidates_of(options), ","))},
           {"noise", std::string(noise_model_name(m.noise))},
           {"hidden", fmt::format("{}", fmt::join(m.hidden, ","))},
           {"activation", std::string(nn::activation_name(m.activation))},
-          {"epochs", fmt::format("{}", t.epochs)},
-          {"batch", fmt::format("{}", t.batch_size)},
+          {"epochs", t.steps > 0 ? std::string("auto") : fmt::format("{}", t.epochs)},
+          {"steps", fmt::format("{}", t.steps)},
+          {"batch", automatic(t.batch_size, 0)},
           {"lr", fmt::format("{}", t.lr)},
           {"val", fmt::format("{}", options.validation)},
-          {"patience", fmt::format("{}", t.patience)},
+          {"patience", t.patience < 0 ? std::string("auto") : fmt::format("{}", t.patience)},
+          {"ensemble", fmt::format("{}", options.ensemble)},
+          {"noise-reg", text_of(options.noise)},
+          {"weight-decay", fmt::format("{}", t.weight_decay)},
           {"seed", fmt::format("{}", options.seed)}};
 }
 
@@ -192,56 +241,137 @@ FittedModel fit(const Tensor& x, const Tensor& y, const FitOptions& options) {
   return fit(x, y, Tensor(), Tensor(), options);
 }
 
-FittedModel fit(const Tensor& x_data, const Tensor& y_data, const Tensor& x_val_data,
-                const Tensor& y_val_data, const FitOptions& options) {
+namespace {
+
+// What every fit of (x, y) starts from: the data in the network's dtype, checked, the column
+// names, the standardisers and the standardised rows, the network's options with the floor
+// raised to the data's resolution, and the training options with the noise resolved.
+struct Prepared {
+  Tensor x, y, x_val, y_val; // in options.dtype; validation rows undefined unless given
+  std::vector<std::string> x_names, y_names;
+  Standardizer x_scale, y_scale;
+  Tensor xs, ys, xs_val, ys_val; // standardised
+  MDNOptions model;
+  TrainOptions train;
+  double units = 0; // an NLL of standardised targets + units = the NLL in the data's units
+};
+
+Prepared prepare(const Tensor& x_data, const Tensor& y_data, const Tensor& x_val_data,
+                 const Tensor& y_val_data, const FitOptions& options) {
   check_data(x_data, y_data, x_val_data, y_val_data, options);
   const auto as_dtype = [&](const Tensor& t) {
     return !t.defined() || t.dtype() == options.dtype ? t : t.to(options.dtype);
   };
-  const Tensor x = as_dtype(x_data), y = as_dtype(y_data);
-  FittedModel fitted;
-  fitted.x_names = column_names(options.x_names, "x", x.size(1));
-  fitted.y_names = column_names(options.y_names, "y", y.size(1));
-  check_not_constant(x, fitted.x_names, options.source);
-  check_not_constant(y, fitted.y_names, options.source);
-  const Split raw = split_rows(x, y, as_dtype(x_val_data), as_dtype(y_val_data), options);
-  fitted.x_scale = Standardizer::fit(raw.x);
-  fitted.y_scale = Standardizer::fit(raw.y);
-  const bool validate = raw.x_val.defined();
-  const Split standardised{fitted.x_scale.apply(raw.x), fitted.y_scale.apply(raw.y),
-                           validate ? fitted.x_scale.apply(raw.x_val) : Tensor(),
-                           validate ? fitted.y_scale.apply(raw.y_val) : Tensor()};
+  Prepared p;
+  p.x = as_dtype(x_data);
+  p.y = as_dtype(y_data);
+  p.x_val = as_dtype(x_val_data);
+  p.y_val = as_dtype(y_val_data);
+  p.x_names = column_names(options.x_names, "x", p.x.size(1));
+  p.y_names = column_names(options.y_names, "y", p.y.size(1));
+  check_not_constant(p.x, p.x_names, options.source);
+  check_not_constant(p.y, p.y_names, options.source);
+  if (!p.x_val.defined())
+    check_split(p.x.size(0), options);
+  p.x_scale = Standardizer::fit(p.x);
+  p.y_scale = Standardizer::fit(p.y);
+  p.xs = p.x_scale.apply(p.x);
+  p.ys = p.y_scale.apply(p.y);
+  if (p.x_val.defined()) {
+    p.xs_val = p.x_scale.apply(p.x_val);
+    p.ys_val = p.y_scale.apply(p.y_val);
+  }
+  p.model = options.model;
+  p.model.in_features = p.x.size(1);
+  p.model.out_dim = p.y.size(1);
+  if (options.floor_at_resolution)
+    p.model.min_scale = resolution_floor(column_resolution(p.y), p.y_scale.std, p.model.min_scale);
+  p.train = options.train;
+  p.train.input_noise = p.train.target_noise =
+      noise_of(options, p.x.size(0), p.x.size(1) + p.y.size(1));
+  p.units = p.y_scale.log_scale_sum();
+  return p;
+}
 
-  MDNOptions model_options = options.model;
-  model_options.in_features = x.size(1);
-  model_options.out_dim = y.size(1);
-  TrainOptions train_options = options.train;
-  train_options.seed = options.seed; // one seed: the weights, the split and the batches
+ComponentChoice cross_validate(const Prepared& p, const FitOptions& options) {
+  TrainOptions quiet = p.train; // the networks of the folds run side by side: no progress display
+  quiet.on_epoch = nullptr;
+  ComponentChoice choice =
+      cross_validate_components(candidates_of(options), p.model, quiet, p.xs, p.ys, options.folds,
+                                options.validation, options.seed, options.dtype);
+  for (ComponentScore& s : choice.scores)
+    s.nll += p.units;
+  return choice;
+}
+
+} // namespace
+
+ComponentChoice cross_validate(const Tensor& x, const Tensor& y, const FitOptions& options) {
+  return cross_validate(prepare(x, y, Tensor(), Tensor(), options), options);
+}
+
+FittedModel fit(const Tensor& x_data, const Tensor& y_data, const Tensor& x_val_data,
+                const Tensor& y_val_data, const FitOptions& options) {
+  const Prepared p = prepare(x_data, y_data, x_val_data, y_val_data, options);
+  FittedModel fitted;
+  fitted.x_names = p.x_names;
+  fitted.y_names = p.y_names;
+  fitted.x_scale = p.x_scale;
+  fitted.y_scale = p.y_scale;
+  MDNOptions model = p.model;
+
+  // Several K: cross-validation chooses one (and the table goes to candidates).
   const std::vector<std::int64_t> candidates = candidates_of(options);
-  std::size_t best = 0;
-  if (candidates.size() == 1) {
-    model_options.components = candidates[0];
-    TrainResult result;
-    auto module = train_one(model_options, train_options, standardised, x, y, options, result);
-    fitted.candidates.push_back(
-        {candidates[0], NAN, result.best_epoch, std::move(module), std::move(result)});
-  } else {
-    OrderSelection selection =
-        select_components(candidates, model_options, train_options, standardised.x, standardised.y,
-                          standardised.x_val, standardised.y_val, options.seed, true, options.dtype,
-                          options.on_candidate);
-    fitted.candidates = std::move(selection.candidates);
-    best = selection.best;
+  std::size_t chosen = 0;
+  if (candidates.size() > 1) {
+    const ComponentChoice choice = cross_validate(p, options);
+    if (choice.stopped) {
+      fitted.result.stopped = true;
+      return fitted;
+    }
+    for (const ComponentScore& s : choice.scores) {
+      OrderCandidate& c = fitted.candidates.emplace_back();
+      c.components = s.components;
+      c.val_nll = s.nll;
+      c.val_nll_se = s.nll_se;
+      c.excess = s.excess;
+      c.excess_se = s.excess_se;
+    }
+    chosen = choice.chosen;
   }
-  // Each candidate's validation NLL in the data's units, as the user reads them.
-  for (OrderCandidate& candidate : fitted.candidates) {
-    fitted.module = candidate.model;
-    candidate.val_nll = validate ? fitted.nll(raw.x_val, raw.y_val) : NAN;
+  model.components = candidates[chosen];
+  if (options.on_candidate)
+    options.on_candidate(model.components);
+
+  const FitCheckpoint identity{
+      fit_settings(options),      options.source, p.x.size(0), data_fingerprint(p.x, p.y), {},
+      options.checkpoint.string()};
+  std::vector<NetworkFit> networks =
+      fit_ensemble(model, p.train, p.xs, p.ys, p.xs_val, p.ys_val, options, identity);
+  double val_nll = 0; // the networks' own validation NLL, averaged
+  for (NetworkFit& network : networks) {
+    fitted.members.push_back(network.model);
+    fitted.result.stopped = fitted.result.stopped || network.result.stopped;
+    val_nll += network.result.best_val_nll / static_cast<double>(networks.size());
   }
-  fitted.module = fitted.candidates[best].model;
-  fitted.result = fitted.candidates[best].result;
-  // Stopped by train.should_stop: the last candidate trained did not finish.
-  fitted.result.stopped = fitted.candidates.back().result.stopped;
+  const bool stopped = fitted.result.stopped;
+  fitted.result = networks.front().result;
+  fitted.result.stopped = stopped;
+  if (candidates.size() == 1)
+    fitted.candidates.emplace_back().val_nll = val_nll + p.units;
+  OrderCandidate& kept = fitted.candidates[chosen];
+  kept.components = model.components;
+  kept.model = networks.front().model;
+  kept.result = fitted.result;
+  kept.best_epoch = fitted.result.best_epoch;
+
+  if (!stopped) {
+    std::vector<double> floor;
+    for (double s : fitted.y_scale.std)
+      floor.push_back(model.min_scale * s);
+    fitted.warnings = collapse_warnings(fitted.mixture(p.x), p.y, floor, model.components,
+                                        fitted.y_names, options.source);
+  }
   return fitted;
 }
 
@@ -250,9 +380,12 @@ Mixture FittedModel::mixture(const Tensor& x) const {
     fail("FittedModel: inputs have shape {}, expected [rows, {}] (columns {})", x.shape(),
          in_features(), fmt::join(x_names, ","));
   NoGradGuard no_grad;
-  const DType dtype = module->parameters().front().dtype();
-  const Tensor input = x.dtype() == dtype ? x : x.to(dtype);
-  return y_scale.unstandardize(module->mixture(x_scale.apply(input)).detach());
+  const DType dtype = members.front()->parameters().front().dtype();
+  const Tensor input = x_scale.apply(x.dtype() == dtype ? x : x.to(dtype));
+  std::vector<Mixture> each;
+  for (const std::shared_ptr<MDN>& member : members)
+    each.push_back(member->mixture(input).detach());
+  return y_scale.unstandardize(ensemble_mixture(each));
 }
 
 double FittedModel::nll(const Tensor& x, const Tensor& y) const {

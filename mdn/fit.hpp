@@ -6,13 +6,20 @@
 //   mdn::Metrics m = model.evaluate(x_test, y_test); // NLL, RMSE, CRPS... in y's units
 //   Tensor s = model.sample(x_new, 10, gen);         // [B, 10, D]
 //
-// The recipe: hold out a seeded random share of the rows for validation, standardise x and y with
-// the training rows' statistics (mdn::Standardizer), build the network from Generator(seed), start
-// the head's means at the quantiles of y (MixtureDensityHead::init_from_targets), train with Adam
-// and early stopping on the validation NLL (mdn::train), and keep the best epoch. With several
-// candidate numbers of components, each is fitted so and the one with the lowest validation NLL
-// is kept (mdn::select_components). Everything a FittedModel returns is in the data's units.
+// The recipe (its measured defaults: mdn/README.md, "Defaults and how they were measured"):
+// standardise x and y (mdn::Standardizer); raise the floor under the scales to the resolution the
+// targets are recorded at (mdn/resolution.hpp); then fit an ensemble of `ensemble` networks in
+// parallel, network m from Generator(seed) (m = 0) or Generator(derive_seed(seed, m)), each
+// holding out its own seeded share of the rows for validation, its head starting at the
+// quantiles of y (MixtureDensityHead::init_from_targets), trained by mdn::train for a budget of
+// Adam steps with warm-up and cosine decay, full batch on small data, noise regularisation, and
+// early stopping that waits out the first phase, keeping each network's best epoch. The ensemble
+// predicts the average of its networks' densities (mdn/ensemble.hpp). With several candidate
+// numbers of components, k-fold cross-validation chooses one first (mdn/cross_validation.hpp).
+// Everything a FittedModel returns is in the data's units.
 #include "mdn/checkpoint.hpp"
+#include "mdn/cross_validation.hpp"
+#include "mdn/ensemble.hpp"
 #include "mdn/metrics.hpp"
 #include "mdn/sampling.hpp"
 #include "mdn/select.hpp"
@@ -29,14 +36,33 @@
 namespace tapegrad::mdn {
 
 struct FitOptions {
-  // Candidate numbers of components K: one is fitted as it is, several are each fitted and the
-  // best by validation NLL kept (that needs validation > 0). Empty: model.components.
+  // Candidate numbers of components K: one is fitted as it is; among several, `folds`-fold
+  // cross-validation chooses (mdn/cross_validation.hpp) and the chosen K is then fitted. Empty:
+  // model.components.
   std::vector<std::int64_t> components{};
   MDNOptions model{}; // the network; in_features and out_dim come from the data
-  TrainOptions train{.epochs = 300, .batch_size = 128, .lr = 0.005, .patience = 50};
-  double validation = 0.1; // the share of rows held out for validation and early stopping
-  std::uint64_t seed = 1;  // the initial weights and the validation split
+  // mdn::train's options. Automatic here (mdn/recipe.hpp): batch_size 0 (full batch up to 1024
+  // training rows), patience and min_epochs below 0 (shares of the planned epochs).
+  TrainOptions train{.steps = 3000,
+                     .batch_size = 0,
+                     .lr = 3e-3,
+                     .warmup_steps = 100,
+                     .final_lr = 0.01,
+                     .patience = -1,
+                     .min_epochs = -1};
+  double validation = 0.1; // the share of rows each network holds out for early stopping
+  std::uint64_t seed = 1;  // the initial weights, the validation splits, batches and noise
   DType dtype = kFloat32;  // of the network
+
+  // The number of networks, each from its own seed, whose densities are averaged.
+  std::int64_t ensemble = 5;
+  // Noise regularisation: the standard deviation of the noise on the standardised x and y of
+  // every training batch; 0: none; unset: Rothfuss et al.'s rule of thumb (mdn/recipe.hpp).
+  std::optional<double> noise{};
+  // Raise model.min_scale, the floor under every scale, to the resolution of y: a target recorded
+  // in whole units gets a floor near a unit / sqrt(12) (mdn/resolution.hpp).
+  bool floor_at_resolution = true;
+  std::int64_t folds = 5; // of the cross-validation that chooses among several K
 
   // The names of x's and y's columns, saved with the model (default x0, x1, ... and y0, ...), and
   // of the data, for messages ("train.csv: column 'c' holds the same value ...").
@@ -64,7 +90,8 @@ std::vector<std::pair<std::string, std::string>> fit_settings(const FitOptions& 
 // Point predictions of each row in the data's units, float64: the mixture's mean, standard
 // deviation (square root of the diagonal of its covariance, within + between components) and
 // mode [B, D], and each component's weight pi_k [B, K], mean [B, K, D] and standard deviation
-// [B, K, D] (for a full covariance the square root of the diagonal of L L^T).
+// [B, K, D] (for a full covariance the square root of the diagonal of L L^T). For an ensemble of
+// M networks, K is M times each network's: all of their components.
 struct Predictions {
   Tensor mean, stddev, mode;
   Tensor weight, component_mean, component_stddev;
@@ -72,19 +99,26 @@ struct Predictions {
 
 class FittedModel {
 public:
-  std::shared_ptr<MDN> module;   // works on standardised data
+  // The ensemble's networks (one without an ensemble), all of the same options, each working on
+  // standardised data. p(y | x) is the average of their densities (mdn/ensemble.hpp).
+  std::vector<std::shared_ptr<MDN>> members;
   Standardizer x_scale, y_scale; // fitted on the training rows
   std::vector<std::string> x_names, y_names;
-  TrainResult result;                     // the kept model's training history (standardised units)
+  TrainResult result;                     // the first network's training history (standardised)
   std::vector<OrderCandidate> candidates; // every K tried, val_nll in the data's units
+  // What the fit noticed and the user should know (a component collapsed onto a repeated value,
+  // say), one sentence each; `mdn fit` prints them as "warning: ..." lines.
+  std::vector<std::string> warnings;
 
-  const MDNOptions& options() const { return module->options(); }
+  // Of each network: components is K per network; the ensemble's mixture has M K.
+  const MDNOptions& options() const { return members.front()->options(); }
   std::int64_t in_features() const { return options().in_features; }
   std::int64_t out_dim() const { return options().out_dim; }
+  std::int64_t ensemble_size() const { return static_cast<std::int64_t>(members.size()); }
   // False when train.should_stop stopped the fit before its end (the checkpoint resumes it).
-  bool complete() const { return module && !result.stopped; }
+  bool complete() const { return !members.empty() && !result.stopped; }
 
-  // p(y | x) for raw x [B, in], in the units of y, off the tape.
+  // p(y | x) for raw x [B, in], in the units of y, off the tape: a mixture of M K components.
   Mixture mixture(const Tensor& x) const;
   Predictions predict(const Tensor& x) const;
   // n samples of y per row of x: [B, n, D] (mdn::sample, with its temperatures).
@@ -106,5 +140,11 @@ FittedModel fit(const Tensor& x, const Tensor& y, const FitOptions& options = {}
 // y_val [M, out].
 FittedModel fit(const Tensor& x, const Tensor& y, const Tensor& x_val, const Tensor& y_val,
                 const FitOptions& options = {});
+
+// k-fold cross-validation (FitOptions::folds) of the candidates FitOptions::components on the data
+// as fit() prepares them (standardised, the floor raised, the noise resolved): every K's
+// out-of-fold NLL in the data's units, the best and the one-standard-error rule's choice
+// (mdn/cross_validation.hpp). What fit() does first with several K, and `mdn tune` per trial.
+ComponentChoice cross_validate(const Tensor& x, const Tensor& y, const FitOptions& options);
 
 } // namespace tapegrad::mdn

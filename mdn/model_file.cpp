@@ -1,5 +1,6 @@
 #include "mdn/model_file.hpp"
 
+#include "mdn/ensemble.hpp"
 #include "nn/serialize.hpp"
 
 #include <fmt/ranges.h>
@@ -111,14 +112,15 @@ std::int64_t size_product(std::int64_t a, std::int64_t b) {
 // Before the network is built from the options read, every weight matrix they call for (inputs x
 // outputs of each layer) must fit in the parameters the file holds, so that a damaged size is an
 // error rather than an enormous allocation; load_state_dict checks the exact shapes afterwards.
-void check_fits(const MDNOptions& o, const nn::StateDict& state, const std::string& source) {
+void check_fits(const MDNOptions& o, std::int64_t members, const nn::StateDict& state,
+                const std::string& source) {
   std::int64_t stored = 0;
   for (const auto& [name, tensor] : state)
     if (name.rfind("model.", 0) == 0)
       stored += tensor.numel();
   bool fits = true;
   const auto layer = [&](std::int64_t in, std::int64_t out) {
-    fits = fits && size_product(in, out) <= stored;
+    fits = fits && size_product(members, size_product(in, out)) <= stored;
   };
   std::int64_t width = o.in_features;
   for (std::int64_t h : o.hidden) {
@@ -131,8 +133,8 @@ void check_fits(const MDNOptions& o, const nn::StateDict& state, const std::stri
     layer(width, size_product(o.components, size_product(o.out_dim, o.out_dim - 1) / 2));
   if (!fits)
     fail("{}: corrupt model file: its options (in_features {}, hidden {}, components {}, out_dim "
-         "{}) call for more parameters than the {} it holds",
-         source, o.in_features, fmt::join(o.hidden, ","), o.components, o.out_dim, stored);
+         "{}, {} network(s)) call for more parameters than the {} it holds",
+         source, o.in_features, fmt::join(o.hidden, ","), o.components, o.out_dim, members, stored);
 }
 
 } // namespace
@@ -163,8 +165,9 @@ std::string tensor_text(const Tensor& t, const std::string& source, const std::s
 
 nn::StateDict model_state(const FittedModel& model) {
   const MDNOptions& o = model.options();
+  const std::int64_t members = model.ensemble_size();
   nn::StateDict state;
-  state.insert("config.format_version", integer(kModelFileVersion));
+  state.insert("config.format_version", integer(members == 1 ? 1 : 2));
   state.insert("config.in_features", integer(o.in_features));
   state.insert("config.out_dim", integer(o.out_dim));
   state.insert("config.components", integer(o.components));
@@ -180,7 +183,14 @@ nn::StateDict model_state(const FittedModel& model) {
   state.insert("config.x_std", doubles(model.x_scale.std));
   state.insert("config.y_mean", doubles(model.y_scale.mean));
   state.insert("config.y_std", doubles(model.y_scale.std));
-  state.insert_all("model", model.module->state_dict());
+  if (members == 1) {
+    state.insert_all("model", model.members.front()->state_dict());
+    return state;
+  }
+  state.insert("config.ensemble", integer(members));
+  for (std::int64_t m = 0; m < members; ++m)
+    state.insert_all(fmt::format("model.{}", m),
+                     model.members[static_cast<std::size_t>(m)]->state_dict());
   return state;
 }
 
@@ -193,9 +203,14 @@ void FittedModel::save(const std::filesystem::path& path) const {
 FittedModel model_from_state(const nn::StateDict& state, const std::string& source) {
   const ConfigReader r(state, source);
   const std::int64_t version = r.integer("format_version");
-  if (version != kModelFileVersion)
-    fail("{}: model file version {}; this build reads version {}", source, version,
+  if (version < 1 || version > kModelFileVersion)
+    fail("{}: model file version {}; this build reads versions 1 to {}", source, version,
          kModelFileVersion);
+  const std::int64_t members = version == 1 ? 1 : r.size("ensemble");
+  if (members > kMaxEnsemble)
+    fail("{}: entry 'config.ensemble' holds {}; expected an ensemble of at most {} networks; the "
+         "file is corrupt",
+         source, members, kMaxEnsemble);
   MDNOptions o;
   o.in_features = r.size("in_features");
   o.out_dim = r.size("out_dim");
@@ -217,18 +232,35 @@ FittedModel model_from_state(const nn::StateDict& state, const std::string& sour
   model.x_scale = {r.values("x_mean", in), r.positive_values("x_std", in)};
   model.y_scale = {r.values("y_mean", out), r.positive_values("y_std", out)};
 
-  check_fits(o, state, source);
-  Generator gen(0); // the weights are overwritten by the file's
-  model.module = std::make_shared<MDN>(o, gen);
-  nn::StateDict parameters;
+  check_fits(o, members, state, source);
+  // Network m's parameters are model.<m>.* (version 2) or model.* (version 1, one network).
+  std::vector<nn::StateDict> parameters(static_cast<std::size_t>(members));
   for (const auto& [name, tensor] : state) {
-    if (name.rfind("model.", 0) == 0)
-      parameters.insert(name.substr(6), tensor);
-    else if (name.rfind("config.", 0) != 0)
+    if (name.rfind("config.", 0) == 0)
+      continue;
+    if (name.rfind("model.", 0) != 0)
       fail("{}: unexpected entry '{}'; expected only config.* and model.* entries", source, name);
+    if (version == 1) {
+      parameters.front().insert(name.substr(6), tensor);
+      continue;
+    }
+    const std::size_t dot = name.find('.', 6);
+    const std::string index = name.substr(6, dot == std::string::npos ? 0 : dot - 6);
+    const bool digits = !index.empty() && index.size() <= 4 &&
+                        index.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoll(index) >= members)
+      fail("{}: unexpected entry '{}'; expected model.<m>.* with m below the ensemble's {}", source,
+           name, members);
+    parameters[static_cast<std::size_t>(std::stoll(index))].insert(name.substr(dot + 1), tensor);
   }
-  model.module->load_state_dict(parameters, source);
-  model.module->eval();
+  for (std::int64_t m = 0; m < members; ++m) {
+    Generator gen(0); // the weights are overwritten by the file's
+    auto network = std::make_shared<MDN>(o, gen);
+    network->load_state_dict(parameters[static_cast<std::size_t>(m)],
+                             members == 1 ? source : fmt::format("{} (network {})", source, m));
+    network->eval();
+    model.members.push_back(std::move(network));
+  }
   return model;
 }
 

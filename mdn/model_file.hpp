@@ -12,6 +12,13 @@
 //   config.x_mean, config.x_std, config.y_mean, config.y_std     float64 [columns]
 //   model.*                 the MDN's state_dict
 //
+// An ensemble of M > 1 networks (FitOptions::ensemble) is written as version 2, which adds
+//
+//   config.ensemble         int64, M (1 to kMaxEnsemble)
+//   model.<m>.*             network m's state_dict, m = 0 .. M-1, in place of model.*
+//
+// and a single network still as version 1, which every release reads.
+//
 // Text is stored as an int64 tensor of its bytes (UTF-8), one NUL byte for an empty text. Loading
 // checks every entry and names the file and the entry when one is missing, of the wrong kind, or
 // out of range, before it allocates anything from the sizes it read.
@@ -25,7 +32,7 @@
 
 namespace tapegrad::mdn {
 
-inline constexpr std::int64_t kModelFileVersion = 1;
+inline constexpr std::int64_t kModelFileVersion = 2; // the newest this build reads and writes
 
 // Throws naming the file when it is not a model file of this version, or a damaged one.
 FittedModel load(const std::filesystem::path& path);

@@ -25,8 +25,12 @@ OrderSelection select_components(const std::vector<std::int64_t>& components, MD
     TrainResult result = train(*model, x, y, x_val, y_val, train_options);
     const double best_so_far =
         selection.model ? selection.candidates[selection.best].val_nll : INFINITY;
-    selection.candidates.push_back(
-        {k, result.best_val_nll, result.best_epoch, model, std::move(result)});
+    OrderCandidate& candidate = selection.candidates.emplace_back();
+    candidate.components = k;
+    candidate.val_nll = result.best_val_nll;
+    candidate.best_epoch = result.best_epoch;
+    candidate.model = model;
+    candidate.result = std::move(result);
     if (selection.candidates.back().val_nll < best_so_far) {
       selection.best = selection.candidates.size() - 1;
       selection.model = model;

@@ -4,6 +4,7 @@
 #include "mdn/train.hpp"
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -11,9 +12,15 @@ namespace tapegrad::mdn {
 
 struct OrderCandidate {
   std::int64_t components = 0;
-  double val_nll = 0; // the best validation NLL training reached, in the units it was trained in
+  // The best validation NLL training reached, in the units it was trained in; from mdn::fit's
+  // cross-validation, the out-of-fold NLL in the data's units, with its standard error, and its
+  // excess over the best K's with that difference's standard error (mdn/cross_validation.hpp).
+  double val_nll = 0;
+  double val_nll_se = std::numeric_limits<double>::quiet_NaN();
+  double excess = std::numeric_limits<double>::quiet_NaN();
+  double excess_se = std::numeric_limits<double>::quiet_NaN();
   std::int64_t best_epoch = 0;
-  std::shared_ptr<MDN> model; // trained, at its best epoch
+  std::shared_ptr<MDN> model; // trained, at its best epoch (mdn::fit: the kept K's first network)
   TrainResult result;         // its training history
 };
 
