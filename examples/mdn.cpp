@@ -24,13 +24,14 @@ constexpr const char* kUsage =
     "  predict  mean, std, mode and the mixture's parameters for every row\n"
     "  sample   draw samples from p(y | x), with temperatures\n"
     "  plot     the density p(y | x) of a 1-D model as an SVG heat map\n"
-    "  demo     fit Bishop's inverse problem (built in) and draw its pictures\n";
+    "  demo     fit Bishop's inverse problem (built in) and draw its pictures\n"
+    "  tune     search fit's settings by cross-validated NLL and save the best model\n";
 
 int dispatch(int argc, char** argv) {
   using namespace tapegrad::examples;
   if (argc < 2)
     tapegrad::fail(
-        "mdn: expected a command (fit, eval, predict, sample, plot, demo; see mdn --help)");
+        "mdn: expected a command (fit, eval, predict, sample, plot, demo, tune; see mdn --help)");
   const std::string_view command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
@@ -48,8 +49,11 @@ int dispatch(int argc, char** argv) {
     return plot_command(argc, argv);
   if (command == "demo")
     return demo_command(argc, argv);
-  tapegrad::fail("mdn: unknown command '{}'; expected fit, eval, predict, sample, plot or demo",
-                 command);
+  if (command == "tune")
+    return tune_command(argc, argv);
+  tapegrad::fail(
+      "mdn: unknown command '{}'; expected fit, eval, predict, sample, plot, demo or tune",
+      command);
 }
 
 } // namespace

@@ -13,6 +13,7 @@ int predict_command(int argc, char** argv);
 int sample_command(int argc, char** argv);
 int plot_command(int argc, char** argv);
 int demo_command(int argc, char** argv);
+int tune_command(int argc, char** argv);
 
 // What `mdn fit` (and `mdn demo`) does once its flags are read: mdn::fit on the columns
 // options.x_names and options.y_names of the table, with a progress display per candidate K

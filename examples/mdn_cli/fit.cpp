@@ -89,13 +89,21 @@ mdn::FittedModel fit_table(const Table& table, mdn::FitOptions options, bool qui
          options.train.batch_size, options.train.batch_size);
 
   options.source = table.source;
-  std::optional<Progress> progress; // one per candidate K
+  std::optional<Progress> progress; // one per candidate K: its first network's epochs
+  std::string label;
   options.on_candidate = [&](std::int64_t k) {
     if (progress)
       progress->finish();
-    progress.emplace(fmt::format("K={}", k), options.train.epochs, quiet);
+    progress.reset();
+    label = fmt::format("K={}", k);
   };
-  options.train.on_epoch = [&](const mdn::EpochReport& r) { progress->update(r); };
+  options.train.on_epoch = [&](const mdn::EpochReport& r) {
+    if (r.member != 0)
+      return;
+    if (!progress)
+      progress.emplace(label, r.epochs, quiet);
+    progress->update(r);
+  };
   mdn::FittedModel fitted = mdn::fit(x, y, options);
   if (progress)
     progress->finish();
@@ -109,22 +117,29 @@ Args fit_args() {
       "mdn fit",
       "Fits a mixture density network p(y | x) to columns of a CSV file (with a header row) and\n"
       "saves it, with the standardisation of x and y, to one model file. With several\n"
-      "--components values it fits each and keeps the one with the best validation NLL.\n"
+      "--components values, cross-validation chooses one (the fewest within one standard error\n"
+      "of the best out-of-fold NLL) and prints the table. Warnings go to standard error.\n"
       "SIGINT (Ctrl-C) or SIGTERM stops training after the current epoch, saves the training\n"
       "state to the checkpoint and exits with status 130 or 143 without a model; --resume\n"
       "continues it and writes the model an uninterrupted run would have, bit for bit.",
       {{"data", "FILE", "training data, CSV with a header row (- reads standard input)", "", true},
        {"x", "A,B", "input columns (default: every column but the outputs)"},
        {"y", "C", "output column(s) (default: the last column)"},
-       {"components", "K[,K...]", "mixture components; several: choose by validation NLL", "5"},
+       {"components", "K[,K...]", "mixture components; several: choose by cross-validation", "5"},
        {"noise", "MODEL", "full, diagonal, isotropic or fixed", "diagonal"},
        {"hidden", "N[,N...]", "hidden layer widths", "64,64"},
        {"activation", "NAME", "relu, tanh, sigmoid, softplus, silu or elu", "tanh"},
-       {"epochs", "N", "training epochs", "300"},
-       {"batch", "N", "mini-batch size", "128"},
-       {"lr", "F", "Adam learning rate", "0.005"},
-       {"val", "F", "share of rows held out for validation and early stopping", "0.1"},
-       {"patience", "N", "stop after N epochs without a better validation NLL (0: never)", "50"},
+       {"steps", "N", "budget of Adam steps (warm-up, then cosine decay)", "3000"},
+       {"epochs", "N", "a budget in epochs instead of --steps (auto: from --steps)", "auto"},
+       {"batch", "N", "mini-batch size (auto: all rows up to 1024, else 256)", "auto"},
+       {"lr", "F", "Adam's peak learning rate", "0.003"},
+       {"val", "F", "share of rows each network holds out for early stopping", "0.1"},
+       {"patience", "N", "stop after N epochs without a better validation NLL (0: never)", "auto"},
+       {"ensemble", "M", "networks from M seeds, their densities averaged", "5"},
+       {"noise-reg", "F", "std of noise on standardised x, y in training (auto: rule of thumb)",
+        "auto"},
+       {"weight-decay", "F", "AdamW's decoupled weight decay (0: plain Adam)", "0"},
+       {"folds", "N", "folds of the cross-validation that chooses among several --components", "5"},
        {"seed", "N", "seed of the weights, the split and the batches", "1"},
        {"quiet", "", "no progress display"},
        {"checkpoint", "FILE", "where to keep the training state (default: the --out file + .ckpt)"},
@@ -143,13 +158,22 @@ mdn::FitOptions fit_options(const Args& args) {
   options.model.noise = mdn::parse_noise_model(args.text("noise"));
   options.model.hidden = args.integers("hidden", 1);
   options.model.activation = nn::parse_activation(args.text("activation"));
-  options.train.epochs = args.integer("epochs", 1);
-  options.train.batch_size = args.integer("batch", 1);
+  options.train.steps = args.integer("steps", 0);
+  if (args.text("epochs") != "auto") {
+    options.train.epochs = args.integer("epochs", 1);
+    options.train.steps = 0;
+  }
+  options.train.batch_size = args.text("batch") == "auto" ? 0 : args.integer("batch", 1);
   options.train.lr = args.number("lr", 0, false);
+  options.ensemble = args.integer("ensemble", 1);
+  if (args.text("noise-reg") != "auto")
+    options.noise = args.number("noise-reg", 0);
+  options.train.weight_decay = args.number("weight-decay", 0);
+  options.folds = args.integer("folds", 2);
   options.validation = args.number("val", 0);
   if (options.validation >= 1)
     fail("mdn fit: '--val {}': expected a fraction in [0, 1)", args.text("val"));
-  options.train.patience = args.integer("patience", 0);
+  options.train.patience = args.text("patience") == "auto" ? -1 : args.integer("patience", 0);
   options.seed = static_cast<std::uint64_t>(args.integer("seed", 0));
   options.checkpoint_every = args.integer("checkpoint-every", 0);
   return options;
@@ -221,20 +245,22 @@ int report_stopped(const mdn::FittedModel& fitted, const Args& args,
 }
 
 // The candidates' table, when there were several, and the one-line summary.
-void print_summary(const mdn::FittedModel& fitted, std::int64_t rows) {
+void print_summary(const mdn::FittedModel& fitted, std::int64_t rows, std::int64_t fit_folds) {
   const std::int64_t kept = fitted.options().components;
   if (fitted.candidates.size() > 1) {
-    fmt::print("{:>10}  {:>14}\n", "components", "val NLL");
+    fmt::print("{:>10}  {:>12}  {:>8}  {:>16}\n", "components", "CV NLL", "+- se", "excess +- se");
     for (const mdn::OrderCandidate& c : fitted.candidates)
-      fmt::print("{:>10}  {:>14.4f}{}\n", c.components, c.val_nll,
-                 c.components == kept ? "  <- kept" : "");
+      fmt::print("{:>10}  {:>12.4f}  {:>8.4f}  {:>7.4f} +- {:.4f}{}\n", c.components, c.val_nll,
+                 c.val_nll_se, c.excess, c.excess_se, c.components == kept ? "  <- kept" : "");
+    fmt::print("(out-of-fold NLL of {}-fold cross-validation; kept: the fewest components within "
+               "one standard error of the best)\n",
+               fit_folds);
   }
-  fmt::print("fitted p({} | {}) with {} components ({} noise) on {} rows",
+  fmt::print("fitted p({} | {}) with {} components ({} noise) x {} network(s) on {} rows",
              fmt::join(fitted.y_names, ","), fmt::join(fitted.x_names, ","), kept,
-             mdn::noise_model_name(fitted.options().noise), rows);
-  for (const mdn::OrderCandidate& c : fitted.candidates)
-    if (c.components == kept && std::isfinite(c.val_nll))
-      fmt::print("; validation NLL {:.4f} nats per point", c.val_nll);
+             mdn::noise_model_name(fitted.options().noise), fitted.ensemble_size(), rows);
+  if (fitted.candidates.size() == 1 && std::isfinite(fitted.candidates.front().val_nll))
+    fmt::print("; validation NLL {:.4f} nats per point", fitted.candidates.front().val_nll);
   fmt::print("\n");
 }
 
@@ -280,7 +306,9 @@ int fit_command(int argc, char** argv) {
   if (!fitted.complete())
     return report_stopped(fitted, args, single ? checkpoint : "");
   fitted.save(out);
-  print_summary(fitted, table.rows());
+  for (const std::string& warning : fitted.warnings)
+    fmt::print(stderr, "warning: {}\n", warning);
+  print_summary(fitted, table.rows(), options.folds);
   fmt::print("wrote {}\n", out);
   return 0;
 }
