@@ -113,19 +113,30 @@ class CheckpointWriter {
 public:
   CheckpointWriter(FitCheckpoint state, std::filesystem::path path, std::int64_t members)
       : state_(std::move(state)), path_(std::move(path)),
-        members_(static_cast<std::size_t>(members)) {}
+        members_(static_cast<std::size_t>(members)), saved_epochs_(members_.size(), 0) {}
 
-  void save(std::int64_t member, const nn::StateDict& train_state) {
+  // Network m's latest state, kept for the next file written (a finished network's).
+  void keep(std::int64_t member, const nn::StateDict& train_state) {
     const std::lock_guard<std::mutex> lock(mutex_);
     members_[static_cast<std::size_t>(member)] = train_state;
+  }
+  // Network m's latest state, and the file rewritten with every network's.
+  void save(std::int64_t member, const nn::StateDict& train_state) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto m = static_cast<std::size_t>(member);
+    members_[m] = train_state;
+    saved_epochs_[m] = train_state.find("epochs_done").item<std::int64_t>();
     state_.train = nn::StateDict();
     for (std::size_t m = 0; m < members_.size(); ++m)
       if (!members_[m].empty())
         state_.train.insert_all(member_prefix(static_cast<std::int64_t>(m)), members_[m]);
     save_fit_checkpoint(path_, state_);
-    saved_epoch_ = std::max(saved_epoch_, train_state.find("epochs_done").item<std::int64_t>());
   }
-  std::int64_t saved_epoch() const { return saved_epoch_; }
+  // The last epoch network m saved (0: none yet).
+  std::int64_t saved_epoch(std::int64_t m) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return saved_epochs_[static_cast<std::size_t>(m)];
+  }
 
   static std::string member_prefix(std::int64_t m) { return fmt::format("member{}", m); }
   // Network m's part of a checkpoint's training state (empty when it had saved none).
@@ -143,7 +154,7 @@ private:
   std::filesystem::path path_;
   std::vector<nn::StateDict> members_;
   std::mutex mutex_;
-  std::int64_t saved_epoch_ = 0;
+  std::vector<std::int64_t> saved_epochs_;
 };
 
 // The checkpoint a fit resumes from must be of this data and these settings.
@@ -172,33 +183,40 @@ std::vector<NetworkFit> fit_ensemble(const MDNOptions& model, const TrainOptions
     check_resume(*options.resume, identity, options.source);
   std::mutex report_mutex;
   std::vector<NetworkFit> fits(static_cast<std::size_t>(members));
-  try {
-    parallel_jobs(members, [&](std::int64_t m) {
-      const std::uint64_t seed = network_seed(options.seed, m);
-      TrainOptions t = train;
-      if (train.on_epoch)
-        t.on_epoch = [&, m](const EpochReport& report) {
-          const std::lock_guard<std::mutex> lock(report_mutex);
-          EpochReport labelled = report;
-          labelled.member = m;
-          train.on_epoch(labelled);
-        };
-      if (options.resume)
-        t.resume = CheckpointWriter::member_state(options.resume->train, m);
-      if (!options.checkpoint.empty()) {
-        t.checkpoint_every = options.checkpoint_every;
-        t.checkpoint_at_end = true; // a finished network is not trained again on resume
-        t.on_checkpoint = [&writer, m](const nn::StateDict& s) { writer.save(m, s); };
-      }
-      const NetworkData data = x_val.defined() ? NetworkData{x, y, x_val, y_val}
-                                               : split_for_network(x, y, options.validation, seed);
+  parallel_jobs(members, [&](std::int64_t m) {
+    const std::uint64_t seed = network_seed(options.seed, m);
+    TrainOptions t = train;
+    if (train.on_epoch)
+      t.on_epoch = [&, m](const EpochReport& report) {
+        const std::lock_guard<std::mutex> lock(report_mutex);
+        EpochReport labelled = report;
+        labelled.member = m;
+        train.on_epoch(labelled);
+      };
+    if (options.resume)
+      t.resume = CheckpointWriter::member_state(options.resume->train, m);
+    if (!options.checkpoint.empty()) {
+      t.checkpoint_every = options.checkpoint_every;
+      t.on_checkpoint = [&writer, m](const nn::StateDict& s) { writer.save(m, s); };
+      // A finished network's state goes into the files written later: not trained on resume.
+      t.on_finish = [&writer, m](const nn::StateDict& s) { writer.keep(m, s); };
+    }
+    const NetworkData data = x_val.defined() ? NetworkData{x, y, x_val, y_val}
+                                             : split_for_network(x, y, options.validation, seed);
+    try {
       fits[static_cast<std::size_t>(m)] = fit_network(model, t, data, seed, options.dtype);
-    });
-  } catch (const Error& e) {
-    if (writer.saved_epoch() == 0)
-      throw;
-    fail("{}; the last good checkpoint stays in {}", e.what(), options.checkpoint.string());
-  }
+    } catch (const Error& e) {
+      const std::int64_t saved = writer.saved_epoch(m);
+      if (saved == 0 && members == 1)
+        throw;
+      const std::string what =
+          members == 1 ? e.what() : fmt::format("network {} of {}: {}", m + 1, members, e.what());
+      if (saved == 0)
+        fail("{}", what);
+      fail("{}; the last good checkpoint, of epoch {}, stays in {}", what, saved,
+           options.checkpoint.string());
+    }
+  });
   return fits;
 }
 
@@ -225,7 +243,7 @@ std::vector<std::pair<std::string, std::string>> fit_settings(const FitOptions& 
           {"noise", std::string(noise_model_name(m.noise))},
           {"hidden", fmt::format("{}", fmt::join(m.hidden, ","))},
           {"activation", std::string(nn::activation_name(m.activation))},
-          {"epochs", t.steps > 0 ? std::string("auto") : fmt::format("{}", t.epochs)},
+          {"epochs", t.epochs == 0 ? std::string("auto") : fmt::format("{}", t.epochs)},
           {"steps", fmt::format("{}", t.steps)},
           {"batch", automatic(t.batch_size, 0)},
           {"lr", fmt::format("{}", t.lr)},
@@ -284,6 +302,10 @@ Prepared prepare(const Tensor& x_data, const Tensor& y_data, const Tensor& x_val
   p.model = options.model;
   p.model.in_features = p.x.size(1);
   p.model.out_dim = p.y.size(1);
+  // One output: a full covariance is one scale per component, the diagonal model, whose fused
+  // log-likelihood is faster.
+  if (p.model.out_dim == 1 && p.model.noise == NoiseModel::Full)
+    p.model.noise = NoiseModel::Diagonal;
   if (options.floor_at_resolution)
     p.model.min_scale = resolution_floor(column_resolution(p.y), p.y_scale.std, p.model.min_scale);
   p.train = options.train;

@@ -40,10 +40,15 @@ struct FitOptions {
   // cross-validation chooses (mdn/cross_validation.hpp) and the chosen K is then fitted. Empty:
   // model.components.
   std::vector<std::int64_t> components{};
-  MDNOptions model{}; // the network; in_features and out_dim come from the data
-  // mdn::train's options. Automatic here (mdn/recipe.hpp): batch_size 0 (full batch up to 1024
-  // training rows), patience and min_epochs below 0 (shares of the planned epochs).
-  TrainOptions train{.steps = 3000,
+  // The network; in_features and out_dim come from the data. A full covariance by default: with
+  // several outputs it holds their correlation (a diagonal one needs many components for that),
+  // and with one output it is the diagonal model.
+  MDNOptions model{.components = 10, .noise = NoiseModel::Full};
+  // mdn::train's options: a budget of steps (epochs 0; a number of epochs instead takes over).
+  // Automatic here (mdn/recipe.hpp): batch_size 0 (full batch up to 512 training rows, else 256),
+  // patience and min_epochs below 0 (shares of the planned epochs).
+  TrainOptions train{.epochs = 0,
+                     .steps = 3000,
                      .batch_size = 0,
                      .lr = 3e-3,
                      .warmup_steps = 100,

@@ -155,7 +155,7 @@ void restore(nn::Module& model, const std::vector<Tensor>& copy) {
 } // namespace
 
 std::int64_t planned_epochs(const TrainOptions& options, std::int64_t rows) {
-  if (options.steps <= 0)
+  if (options.epochs > 0)
     return options.epochs;
   const std::int64_t batches = (rows + options.batch_size - 1) / options.batch_size;
   return std::max<std::int64_t>(1, (options.steps + batches - 1) / batches);
@@ -192,10 +192,10 @@ namespace {
 
 void check_arguments(const Tensor& x, const Tensor& y, const Tensor& x_val, const Tensor& y_val,
                      const TrainOptions& options) {
-  if (options.epochs <= 0 && options.steps <= 0)
-    fail("train: the number of epochs must be positive, got {}", options.epochs);
-  if (options.steps < 0)
-    fail("train: the budget of steps must be >= 0 (0: count epochs), got {}", options.steps);
+  if (options.epochs < 0 || (options.epochs == 0 && options.steps <= 0))
+    fail("train: the number of epochs must be positive (or 0 with a positive budget of steps), "
+         "got {} epochs and {} steps",
+         options.epochs, options.steps);
   if (options.batch_size <= 0)
     fail("train: the batch size must be positive, got {}", options.batch_size);
   if (!(options.lr > 0) || !std::isfinite(options.lr))
@@ -355,8 +355,8 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
       return p.result;
     }
   }
-  if (options.checkpoint_at_end && options.on_checkpoint)
-    options.on_checkpoint(training_state(model, *optimizer, p));
+  if (options.on_finish)
+    options.on_finish(training_state(model, *optimizer, p));
   if (validate && !p.best.empty())
     restore(model, p.best);
   model.eval();

@@ -23,10 +23,10 @@ struct EpochReport {
 };
 
 struct TrainOptions {
+  // The passes over the data; 0: as many as the budget of `steps` takes.
   std::int64_t epochs = 200;
-  // > 0: the budget in optimiser steps, which decides the epochs instead of `epochs`:
-  // ceil(steps / batches per epoch). A budget in steps means the same amount of optimisation
-  // whatever the number of rows and the batch size.
+  // With epochs 0, the budget in optimiser steps: ceil(steps / batches per epoch) epochs. A
+  // budget in steps is the same amount of optimisation whatever the rows and the batch size.
   std::int64_t steps = 0;
   std::int64_t batch_size = 128;
   double lr = 1e-3;
@@ -64,9 +64,10 @@ struct TrainOptions {
   std::function<void(const nn::StateDict&)> on_checkpoint = nullptr;
   std::function<bool()> should_stop = nullptr; // asked after each epoch but the last
   nn::StateDict resume{};                      // empty: start afresh
-  // Hand on_checkpoint the state after the last epoch too: resumed from it, train() does no
-  // more epochs and ends with the same model. (An ensemble's fit keeps its finished members so.)
-  bool checkpoint_at_end = false;
+  // Handed the state after the last epoch, when training ends (not when should_stop stops it):
+  // resumed from it, train() does no more epochs and ends with the same model. An ensemble's fit
+  // keeps its finished networks' states so, for a checkpoint written later.
+  std::function<void(const nn::StateDict&)> on_finish = nullptr;
 };
 
 struct TrainResult {

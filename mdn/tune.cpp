@@ -40,7 +40,7 @@ TuneTrial tune_trial(const FitOptions& base, std::int64_t index, std::uint64_t s
     return t;
   }
   Generator gen(nn::derive_seed(seed, static_cast<std::uint64_t>(index)));
-  static constexpr std::int64_t kComponents[] = {1, 2, 3, 4, 5, 6, 8, 10, 12};
+  static constexpr std::int64_t kComponents[] = {1, 2, 3, 4, 5, 6, 8, 10, 15, 20};
   static constexpr std::int64_t kLayers[] = {1, 2, 2, 3};
   static constexpr std::int64_t kWidths[] = {16, 32, 64, 128};
   static constexpr double kNoise[] = {0, 0.1, 0.25, 0.5, 1.0};

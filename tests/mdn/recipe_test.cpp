@@ -10,12 +10,12 @@
 using namespace tapegrad;
 using test::FreshTape;
 
-TEST_CASE("the automatic batch is every row up to 1024, then 256", "[mdn][recipe]") {
+TEST_CASE("the automatic batch is every row up to 512, then 256", "[mdn][recipe]") {
   CHECK(mdn::automatic_batch_size(50) == 50);
-  CHECK(mdn::automatic_batch_size(1024) == 1024);
-  CHECK(mdn::automatic_batch_size(1025) == 256);
+  CHECK(mdn::automatic_batch_size(512) == 512);
+  CHECK(mdn::automatic_batch_size(513) == 256);
   const mdn::TrainOptions resolved = mdn::resolve_training(
-      {.steps = 1000, .batch_size = 0, .patience = -1, .min_epochs = -1}, 2048);
+      {.epochs = 0, .steps = 1000, .batch_size = 0, .patience = -1, .min_epochs = -1}, 2048);
   CHECK(resolved.batch_size == 256);
   CHECK(mdn::planned_epochs(resolved, 2048) == 125); // 8 batches per epoch
   CHECK(resolved.patience == std::llround(mdn::kPatienceShare * 125));

@@ -134,7 +134,8 @@ TEST_CASE_METHOD(FreshTape, "train rejects bad arguments and states with clear m
   CHECK_THAT(error_of([&] { train(model, d.x, d.y, Tensor(), Tensor(), {.batch_size = 0}); }),
              Contains("the batch size must be positive, got 0"));
   CHECK_THAT(error_of([&] { train(model, d.x, d.y, Tensor(), Tensor(), {.epochs = 0}); }),
-             Contains("the number of epochs must be positive, got 0"));
+             Contains("the number of epochs must be positive (or 0 with a positive budget of "
+                      "steps), got 0 epochs and 0 steps"));
   CHECK_THAT(error_of([&] { train(model, d.x, d.x_val, Tensor(), Tensor(), {.epochs = 1}); }),
              Contains("inputs of shape [300, 1] and targets of shape [100, 1]; expected [N, in] "
                       "and [N, out] with the same N"));
