@@ -26,7 +26,7 @@ TEST_CASE("mdn/README.md's workflow: fit, save, load, predict, sample, evaluate"
   mdn::FitOptions options;           // the defaults are `mdn fit`'s
   options.components = {1, 2, 3, 4}; // several: each fitted, the best by validation NLL kept
   options.x_names = {"x"};           // saved with the model
-  options.train.epochs = 40;         // (not in the README: a short run for the test)
+  options.train.steps = 300;         // (not in the README: a short run for the test)
   mdn::FittedModel model = mdn::fit(x, y, options);
   model.save(file.string());                 // mdn::load("model.tgm") reads it back
   mdn::Predictions p = model.predict(x_new); // mean, stddev, mode, each component's pi, mu, sigma
@@ -38,7 +38,8 @@ TEST_CASE("mdn/README.md's workflow: fit, save, load, predict, sample, evaluate"
   CHECK(mdn::load(file).x_names == std::vector<std::string>{"x"});
   std::filesystem::remove(file);
   CHECK(p.mean.shape() == Shape{5, 1});
-  CHECK(p.weight.shape() == Shape{5, model.options().components});
+  // every component of every network of the ensemble
+  CHECK(p.weight.shape() == Shape{5, model.ensemble_size() * model.options().components});
   CHECK(s.shape() == Shape{5, 10, 1});
   CHECK(m.nll < 0);
 }
