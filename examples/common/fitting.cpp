@@ -11,7 +11,12 @@ namespace tapegrad::examples {
 
 mdn::FittedModel fit_mdn(const Tensor& x, const Tensor& y, const Tensor& x_val, const Tensor& y_val,
                          const FitSettings& settings) {
-  mdn::FitOptions options{.model = settings.model, .train = settings.train, .seed = settings.seed};
+  // The examples reproduce the seeds' single networks: no ensemble, no noise regularisation.
+  mdn::FitOptions options{.model = settings.model,
+                          .train = settings.train,
+                          .seed = settings.seed,
+                          .ensemble = 1,
+                          .noise = 0.0};
   Progress progress(settings.label, settings.train.epochs, settings.quiet);
   options.train.on_epoch = [&](const mdn::EpochReport& r) { progress.update(r); };
   mdn::FittedModel fitted = mdn::fit(x, y, x_val, y_val, options);

@@ -125,13 +125,14 @@ Args fit_args() {
       {{"data", "FILE", "training data, CSV with a header row (- reads standard input)", "", true},
        {"x", "A,B", "input columns (default: every column but the outputs)"},
        {"y", "C", "output column(s) (default: the last column)"},
-       {"components", "K[,K...]", "mixture components; several: choose by cross-validation", "5"},
-       {"noise", "MODEL", "full, diagonal, isotropic or fixed", "diagonal"},
+       {"components", "K[,K...]", "mixture components; several: choose by cross-validation", "10"},
+       {"noise", "MODEL", "full, diagonal, isotropic or fixed (one output: full is diagonal)",
+        "full"},
        {"hidden", "N[,N...]", "hidden layer widths", "64,64"},
        {"activation", "NAME", "relu, tanh, sigmoid, softplus, silu or elu", "tanh"},
        {"steps", "N", "budget of Adam steps (warm-up, then cosine decay)", "3000"},
        {"epochs", "N", "a budget in epochs instead of --steps (auto: from --steps)", "auto"},
-       {"batch", "N", "mini-batch size (auto: all rows up to 1024, else 256)", "auto"},
+       {"batch", "N", "mini-batch size (auto: all rows up to 512, else 256)", "auto"},
        {"lr", "F", "Adam's peak learning rate", "0.003"},
        {"val", "F", "share of rows each network holds out for early stopping", "0.1"},
        {"patience", "N", "stop after N epochs without a better validation NLL (0: never)", "auto"},
@@ -158,11 +159,8 @@ mdn::FitOptions fit_options(const Args& args) {
   options.model.noise = mdn::parse_noise_model(args.text("noise"));
   options.model.hidden = args.integers("hidden", 1);
   options.model.activation = nn::parse_activation(args.text("activation"));
-  options.train.steps = args.integer("steps", 0);
-  if (args.text("epochs") != "auto") {
-    options.train.epochs = args.integer("epochs", 1);
-    options.train.steps = 0;
-  }
+  options.train.steps = args.integer("steps", 1);
+  options.train.epochs = args.text("epochs") == "auto" ? 0 : args.integer("epochs", 1);
   options.train.batch_size = args.text("batch") == "auto" ? 0 : args.integer("batch", 1);
   options.train.lr = args.number("lr", 0, false);
   options.ensemble = args.integer("ensemble", 1);

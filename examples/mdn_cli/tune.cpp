@@ -59,6 +59,7 @@ int tune_command(int argc, char** argv) {
        {"budget", "TIME", "stop starting trials after this long (60s, 5m, 1h)", "60s"},
        {"trials", "N", "run exactly N trials instead of a time budget"},
        {"folds", "N", "cross-validation folds per trial", "5"},
+       {"steps", "N", "budget of Adam steps of every network (as mdn fit --steps)", "3000"},
        {"ensemble", "M", "networks of the final fit", "5"},
        {"seed", "N", "seed of the sequence of trials and of every fit", "1"},
        {"log", "FILE", "write each trial as one JSON line to FILE"},
@@ -77,6 +78,7 @@ int tune_command(int argc, char** argv) {
   mdn::FitOptions base;
   base.folds = args.integer("folds", 2);
   base.ensemble = args.integer("ensemble", 1);
+  base.train.steps = args.integer("steps", 1);
   base.seed = tune.seed;
   const std::string out = args.text("out");
   if (out == "-")
