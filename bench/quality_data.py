@@ -24,6 +24,7 @@ process that drew the rows, computed as follows:
 """
 
 import math
+import os
 
 import numpy as np
 
@@ -250,6 +251,31 @@ def write_csv(path, name, x, y):
         f.write(",".join(xs + ys) + "\n")
         for row in np.hstack([x, y]):
             f.write(",".join(f"{v:.9g}" for v in row) + "\n")
+
+
+TEST_ROWS = 10000  # held-out rows per (set, seed): the NLL's standard error is about 0.01
+
+
+def data_files(directory, name, rows, seed):
+    """The training and held-out CSV files of (set, rows, seed) under `directory`, written once,
+    and the true density's NLL on the held-out rows. Held-out rows come from seed 1000 + seed, so
+    they are never training rows, and are the same for every training size."""
+    os.makedirs(directory, exist_ok=True)
+    train = os.path.join(directory, f"{name}_{rows}_{seed}.csv")
+    test = os.path.join(directory, f"{name}_test_{seed}.csv")
+    truth = os.path.join(directory, f"{name}_test_{seed}.true")
+    if not os.path.exists(train):
+        write_csv(train + ".tmp", name, *draw(name, rows, seed))
+        os.replace(train + ".tmp", train)
+    if not os.path.exists(truth):
+        x, y = draw(name, TEST_ROWS, 1000 + seed)
+        write_csv(test + ".tmp", name, x, y)
+        os.replace(test + ".tmp", test)
+        with open(truth + ".tmp", "w") as f:
+            f.write(repr(float(-log_density(name, x, y).mean())))
+        os.replace(truth + ".tmp", truth)
+    with open(truth) as f:
+        return train, test, float(f.read())
 
 
 def _self_check():

@@ -26,27 +26,6 @@ import quality_data as qd  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "build", "quality", "data")
-TEST_ROWS = 10000
-
-
-def data_files(name, rows, seed):
-    """The training and test CSV files of (set, rows, seed), written once, and the true NLL."""
-    os.makedirs(DATA, exist_ok=True)
-    train = os.path.join(DATA, f"{name}_{rows}_{seed}.csv")
-    test = os.path.join(DATA, f"{name}_test_{seed}.csv")
-    truth = os.path.join(DATA, f"{name}_test_{seed}.true")
-    if not os.path.exists(train):
-        qd.write_csv(train + ".tmp", name, *qd.draw(name, rows, seed))
-        os.replace(train + ".tmp", train)
-    if not os.path.exists(truth):
-        # test rows come from seeds 1000+: never the training rows
-        x, y = qd.draw(name, TEST_ROWS, 1000 + seed)
-        qd.write_csv(test + ".tmp", name, x, y)
-        os.replace(test + ".tmp", test)
-        with open(truth, "w") as f:
-            f.write(repr(float(-qd.log_density(name, x, y).mean())))
-    with open(truth) as f:
-        return train, test, float(f.read())
 
 
 def expand(flags, name, rows):
@@ -57,7 +36,7 @@ def expand(flags, name, rows):
 
 
 def fit_and_score(mdn, name, rows, seed, flags, workdir):
-    train, test, true_nll = data_files(name, rows, seed)
+    train, test, true_nll = qd.data_files(DATA, name, rows, seed)
     model = os.path.join(workdir, "sweep.tgm")
     _, ys = qd.COLUMNS[name]
     command = [mdn, "fit", "--data", train, "--y", ",".join(ys), "--out", model, "--quiet",
