@@ -3,7 +3,7 @@ written as the seeds write one, under one protocol, on data whose true condition
 known; writes bench/QUALITY.md.
 
     /usr/bin/python3 bench/quality.py [--sets a,b] [--sizes 100,300,1000,5000] [--seeds 1,2,3]
-        [--tune-trials 8] [--order-seeds 10] [--fresh] [--no-write]
+        [--tune-trials 6] [--tune-folds 3] [--order-seeds 10] [--fresh] [--no-write]
 
 Protocol, the same for every method: for each set (bench/quality_data.py), training size and seed,
 the method fits the training rows (nothing else: no held-out rows, no knowledge of the truth) and
@@ -66,7 +66,7 @@ def score(model, test):
     return json.loads(out)
 
 
-def run_method(method, name, rows, seed, tune_trials):
+def run_method(method, name, rows, seed, tune_trials, tune_folds):
     train, test, true_nll = qd.data_files(DATA, name, rows, seed)
     _, ys = qd.COLUMNS[name]
     model = os.path.join(WORK, f"model-{method}.tgm")
@@ -77,7 +77,7 @@ def run_method(method, name, rows, seed, tune_trials):
     elif method == "tune":
         _, wall, cpu = run_timed([MDN, "tune", "--data", train, "--y", ",".join(ys), "--out",
                                   model, "--quiet", "--seed", str(seed), "--trials",
-                                  str(tune_trials)], environment(2))
+                                  str(tune_trials), "--folds", str(tune_folds)], environment(2))
         result = score(model, test)
     else:
         out, wall, cpu = run_timed([PYTHON, os.path.join(ROOT, "bench", "quality_pytorch.py"),
@@ -177,7 +177,7 @@ def write_report(args, results, chosen):
         "",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
         f"(shared build VM: wall times grow with its load; CPU times are steadier). "
-        f"Seeds {args.seeds}; `mdn tune --trials {args.tune_trials}`.",
+        f"Seeds {args.seeds}; `mdn tune --trials {args.tune_trials} --folds {args.tune_folds}`.",
         "",
         "## Targets (medians of the seeds)",
         "",
@@ -258,7 +258,8 @@ def main():
     parser.add_argument("--sets", default=",".join(qd.SETS))
     parser.add_argument("--sizes", default="100,300,1000,5000")
     parser.add_argument("--seeds", default="1,2,3")
-    parser.add_argument("--tune-trials", type=int, default=8)
+    parser.add_argument("--tune-trials", type=int, default=6)
+    parser.add_argument("--tune-folds", type=int, default=3)
     parser.add_argument("--order-seeds", type=int, default=10)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--fresh", action="store_true", help="ignore the results kept so far")
@@ -281,7 +282,8 @@ def main():
                         trials = args.tune_trials if method == "tune" else None
                         key = (method, name, rows, seed, trials)
                         if key not in cache:
-                            r = run_method(method, name, rows, seed, args.tune_trials)
+                            r = run_method(method, name, rows, seed, args.tune_trials,
+                                           args.tune_folds)
                             r.update(method=method, set=name, rows=rows, seed=seed,
                                      trials=trials, build=identity)
                             cache[key] = r
