@@ -69,18 +69,24 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::string per_thread;
+  std::string gflops, shares;
   for (const int t : threads) {
-    const double g = fma_peak::gflops(t, seconds, repeats);
-    if (json)
-      per_thread += fmt::format(R"({}"{}": {:.2f})", per_thread.empty() ? "" : ", ", t, g);
-    else
-      fmt::print("FMA peak, {} thread(s): {:.1f} GFLOP/s\n", t, g);
+    const fma_peak::Peak p = fma_peak::measure(t, seconds, repeats);
+    if (json) {
+      const char* comma = gflops.empty() ? "" : ", ";
+      gflops += fmt::format(R"({}"{}": {:.2f})", comma, t, p.gflops);
+      shares += fmt::format(R"({}"{}": {:.3f})", comma, t, p.cpu_share);
+    } else {
+      fmt::print("FMA peak, {} thread(s): {:.1f} GFLOP/s (the process had {:.0f}% of {} core(s) "
+                 "in that run)\n",
+                 t, p.gflops, 100 * p.cpu_share, t);
+    }
   }
   if (json)
-    fmt::print(R"({{"arch": "{}", "lanes": {}, "chains": {}, "gflops": {{{}}}}})"
+    fmt::print(R"({{"arch": "{}", "lanes": {}, "chains": {}, "gflops": {{{}}}, )"
+               R"("cpu_share": {{{}}}}})"
                "\n",
-               fma_peak::arch_name(), fma_peak::kLanes, fma_peak::kChains, per_thread);
+               fma_peak::arch_name(), fma_peak::kLanes, fma_peak::kChains, gflops, shares);
   else
     fmt::print("({} batches of {} floats, {} independent chains per thread)\n",
                fma_peak::arch_name(), fma_peak::kLanes, fma_peak::kChains);

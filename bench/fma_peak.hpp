@@ -10,6 +10,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include <omp.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -45,36 +46,60 @@ inline constexpr double kFlopsPerIteration = 2.0 * kChains * kLanes;
   return xsimd::hadd(sum);
 }
 
-// Seconds for `threads` threads to each run `iterations` iterations, from the start of the
-// parallel region to the last thread's end.
-inline double time_threads(int threads, std::int64_t iterations, float* sink) {
+inline double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+struct Timing {
+  double seconds;   // from the start of the parallel region to the last thread's end
+  double cpu_share; // the process's CPU time over seconds x threads: below 1 when others ran
+};
+
+// `threads` threads each run `iterations` iterations.
+inline Timing time_threads(int threads, std::int64_t iterations, float* sink) {
+  const double cpu_start = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   float total = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : total)
   total += run_chains(iterations, 0.5f + 0.01f * static_cast<float>(omp_get_thread_num()));
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   *sink += total;
-  return elapsed.count();
+  return {elapsed.count(), (cpu_seconds() - cpu_start) / (elapsed.count() * threads)};
 }
 
-// GFLOP/s on `threads` threads: the best of `repeats` runs of about `seconds` each (a shared
-// machine only ever slows the loop down, so the fastest run is the closest to the peak).
-inline double gflops(int threads, double seconds = 0.2, int repeats = 5) {
+struct Peak {
+  double gflops;    // the best of the runs
+  double cpu_share; // that run's share of the CPU (Timing::cpu_share)
+};
+
+// GFLOP/s on `threads` threads, by the wall clock like the benchmarks' times: the best of
+// `repeats` runs of about `seconds` each (a shared machine only ever slows the loop down, so the
+// fastest run is the closest to the peak; its CPU share says whether even that one was shared).
+inline Peak measure(int threads, double seconds = 0.2, int repeats = 5) {
   float sink = 0;
   std::int64_t iterations = 1 << 16;
   // Grow the run until it takes a tenth of the target, then scale it to the target.
-  for (double t = time_threads(threads, iterations, &sink); t < 0.1 * seconds;
-       t = time_threads(threads, iterations, &sink))
+  for (double t = time_threads(threads, iterations, &sink).seconds; t < 0.1 * seconds;
+       t = time_threads(threads, iterations, &sink).seconds)
     iterations *= 4;
-  const double t0 = time_threads(threads, iterations, &sink);
+  const double t0 = time_threads(threads, iterations, &sink).seconds;
   iterations = std::max<std::int64_t>(
       1, static_cast<std::int64_t>(static_cast<double>(iterations) * seconds / t0));
-  double best = 0;
-  for (int r = 0; r < repeats; ++r)
-    best = std::max(best, kFlopsPerIteration * static_cast<double>(iterations) * threads /
-                              time_threads(threads, iterations, &sink) / 1e9);
+  Peak best{0, 0};
+  for (int r = 0; r < repeats; ++r) {
+    const Timing t = time_threads(threads, iterations, &sink);
+    const double gflops =
+        kFlopsPerIteration * static_cast<double>(iterations) * threads / t.seconds / 1e9;
+    if (gflops > best.gflops)
+      best = {gflops, std::min(1.0, t.cpu_share)};
+  }
   // sink is near kChains * kLanes * threads; a NaN or 0 would mean the loop did not run.
-  return sink > 0 ? best : 0;
+  return sink > 0 ? best : Peak{0, 0};
 }
 
 inline const char* arch_name() {

@@ -20,6 +20,7 @@ total size.
 """
 
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -123,6 +124,16 @@ class MixtureDensityNetwork(nn.Module):
         return torch.take_along_dim(rand_normal, indices=rand_pi.unsqueeze(-1), dim=1).squeeze(1)
 
 
+def blas_core():
+    """The kernel set of the OpenBLAS torch calls (Debian's torch links it as libblas.so.3)."""
+    try:
+        get = ctypes.CDLL("libblas.so.3").openblas_get_corename
+    except (OSError, AttributeError):
+        return "not OpenBLAS"
+    get.restype = ctypes.c_char_p
+    return get().decode()
+
+
 def write_init(path, model, x, y):
     """The initial weights and batch, for libtorch_mdn's load_init: all little-endian, the 8 bytes
     b"MDNINIT1", a uint32 count, then per tensor a uint32 name length, the name (UTF-8), a uint32
@@ -214,6 +225,7 @@ def main():
         "baseline_rss_mib": round(BASELINE_RSS_MIB, 1),
         "final_loss": loss_value,
         "torch": torch.__version__,
+        "blas_core": blas_core(),
     }
     for key, values in timings.items():
         result[key] = statistics.median(values)
