@@ -3,6 +3,10 @@ PyTorch (bench/pytorch_mdn.py), and writes the comparison into bench/RESULTS.md 
 mdn-comparison markers, and its summary tables into README.md between the bench-table markers.
 
     /usr/bin/python3 bench/compare_mdn.py [--rounds N] [--quick] [--configs tiny,big] [--no-write]
+                                          [--write]
+
+--quick is one round of one repeat each, to try the harness: it prints the section and writes
+nothing unless --write is given (and then the section says it was a quick run).
 
 Before any timing, the loss check: for each configuration, pytorch_mdn.py writes its initial
 weights and batch to a file and prints the losses of its first steps, libtorch_mdn trains from the
@@ -548,10 +552,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true",
-                        help="one round of one repeat each: for testing the harness")
+                        help="one round of one repeat each, for trying the harness; writes "
+                             "nothing without --write")
     parser.add_argument("--configs", default=",".join(DIMS))
-    parser.add_argument("--no-write", action="store_true", help="print, do not touch RESULTS.md")
+    parser.add_argument("--no-write", action="store_true",
+                        help="print, do not touch RESULTS.md and README.md")
+    parser.add_argument("--write", action="store_true",
+                        help="write RESULTS.md and README.md even with --quick")
     args = parser.parse_args()
+    if args.write and args.no_write:
+        parser.error("--write and --no-write contradict each other")
+    write = args.write or not (args.no_write or args.quick)
     configs = [c for c in args.configs.split(",") if c]
     for c in configs:
         if c not in DIMS:
@@ -588,10 +599,13 @@ def main():
     section, quote = render(runs, meta)
     log(f"done in {time.monotonic() - clock:.0f} s")
     print(section)
-    if not args.no_write:
+    if write:
         replace_between(RESULTS, BEGIN, END, section)
         replace_between(README, README_BEGIN, README_END,
                         f"{README_BEGIN}\n{quote}{README_END}")
+    else:
+        log("RESULTS.md and README.md left as they are" + (" (--quick: --write to write them)"
+                                                          if args.quick else ""))
 
 
 if __name__ == "__main__":
