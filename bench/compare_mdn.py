@@ -411,7 +411,7 @@ def render(runs, meta):
     ]
     out += summary_rows(runs, peak) + [""]
     out += loaded_probe_warning(meta["probe"])
-    out += ["Peak resident memory (getrusage) of each configuration's process; PyTorch's includes "
+    out += ["Peak resident memory (VmHWM) of each configuration's process; PyTorch's includes "
             "the interpreter and torch's libraries (*PyTorch after import*), LibTorch's its "
             "shared libraries.", ""]
     out += memory_rows(runs) + [""]
