@@ -343,6 +343,18 @@ def memory_rows(runs):
                   "PyTorch after import", "ours <= PyTorch's"], rows)
 
 
+def memory_verdict(runs):
+    """One line: whether our peak memory is at most PyTorch's on every configuration."""
+    worst = max(runs.items(), key=lambda item: median_of(item[1]["tapegrad"], "peak_rss_mib")
+                / median_of(item[1]["pytorch"], "peak_rss_mib"))
+    (config, threads), results = worst
+    ours, theirs = (median_of(results[s], "peak_rss_mib") for s in ("tapegrad", "pytorch"))
+    met = ours <= theirs
+    return (f"Peak memory at most PyTorch's on every configuration: "
+            f"{'met' if met else '**missed**'} (closest: {config} on {threads} thread(s), ours "
+            f"{ours:.0f} MiB, PyTorch {theirs:.0f} MiB).")
+
+
 def detail_rows(config, runs, peak):
     """The per-configuration table: every side's time, the ratios with their per-round ranges,
     GFLOP/s and fraction of peak for each side."""
@@ -371,7 +383,7 @@ def detail_rows(config, runs, peak):
                  rows)
 
 
-def loaded_probe_warning(probe):
+def loaded_probe_warning(probe, where="below"):
     """A line to print when the FMA probe shared the cores with other processes."""
     if not probe:
         return []
@@ -379,7 +391,7 @@ def loaded_probe_warning(probe):
     if min(shares) >= 0.9:
         return []
     return [f"**The FMA probe did not have the cores to itself** (as little as "
-            f"{100 * min(shares):.0f}% of them in its best run, below): the peak is understated "
+            f"{100 * min(shares):.0f}% of them in its best run, {where}): the peak is understated "
             "and the *% of FMA peak* figures are overstated. Rerun on a quiet machine.", ""]
 
 
@@ -414,7 +426,7 @@ def render(runs, meta):
     out += ["Peak resident memory (VmHWM) of each configuration's process; PyTorch's includes "
             "the interpreter and torch's libraries (*PyTorch after import*), LibTorch's its "
             "shared libraries.", ""]
-    out += memory_rows(runs) + [""]
+    out += memory_rows(runs) + ["", memory_verdict(runs), ""]
 
     for config in dict.fromkeys(c for c, _ in runs):
         out += [f"### {config} ({SHAPES[config]})", ""]
@@ -483,7 +495,8 @@ def render(runs, meta):
              + (" (a `--quick` harness check, not a measurement)" if extra else "")
              + "; ms per training step (inference: per call), medians; *vs LibTorch* and *vs "
              "PyTorch* = their time / ours; % of FMA peak counts the matrix products' FLOPs.",
-             ""] + summary_rows(runs, peak) + [""] + loaded_probe_warning(meta["probe"])
+             ""] + summary_rows(runs, peak) + ["", memory_verdict(runs), ""]
+    quote += loaded_probe_warning(meta["probe"], "see `bench/RESULTS.md`")
     return "\n".join(map(wrap, out)) + "\n", "\n".join(map(wrap, quote)).rstrip("\n") + "\n"
 
 
