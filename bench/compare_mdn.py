@@ -188,7 +188,13 @@ def run_json(command, env):
 
 def run_side(side, config, threads, extra, coretype):
     command = command_for(side) + ["--config", config, "--threads", str(threads), "--json"]
-    return run_json(command + extra, child_env(coretype, threads))
+    result = run_json(command + extra, child_env(coretype, threads))
+    dim_in, dim_out, hidden, k, batch = DIMS[config]
+    if result["dims"] != [dim_in, dim_out, list(hidden), k] or result["batch"] != batch:
+        sys.exit(f"compare_mdn: {side}'s '{config}' is in, out, hidden, K {result['dims']}, batch "
+                 f"{result['batch']}; DIMS here says {DIMS[config]}: keep the configurations of "
+                 "mdn_harness.hpp, pytorch_mdn.py and compare_mdn.py in step")
+    return result
 
 
 def check_losses(configs, coretype):

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -160,9 +161,10 @@ inline void report(const char* side, const Config& c, int threads, int warmup, i
                    const std::string& fields = "") {
   if (json) {
     std::string text = fmt::format(
-        R"({{"side": "{}", "config": "{}", "threads": {}, "batch": {}, "warmup": {}, )"
-        R"("steps": {}, "repeats": {}, "peak_rss_mib": {:.1f}, "final_loss": {:.9g}{})",
-        side, c.name, threads, c.batch, warmup, steps, repeats, peak_rss_mib(), loss_value, fields);
+        R"({{"side": "{}", "config": "{}", "threads": {}, "batch": {}, "dims": [{}, {}, [{}], {}], )"
+        R"("warmup": {}, "steps": {}, "repeats": {}, "peak_rss_mib": {:.1f}, "final_loss": {:.9g}{})",
+        side, c.name, threads, c.batch, c.in, c.out, fmt::join(c.hidden, ", "), c.components,
+        warmup, steps, repeats, peak_rss_mib(), loss_value, fields);
     for (const auto& [key, values] : timings)
       text += fmt::format(R"(, "{}": {:.6g}, "{}_all": {})", key, median(values), key,
                           json_list(values));

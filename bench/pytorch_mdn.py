@@ -233,6 +233,7 @@ def main():
         "config": args.config,
         "threads": args.threads,
         "batch": batch,
+        "dims": [dim_in, dim_out, list(hidden), k],
         "warmup": warmup,
         "steps": steps,
         "repeats": repeats,
