@@ -489,8 +489,9 @@ def render(runs, meta):
     out += [f"- Debian packages: {package_versions()}"]
     out += [f"- Python {platform.python_version()} (`{PYTHON}`), torch {torch_version()}"]
     probe_text = ", ".join(f"{core} {gflops:.0f}" for core, gflops in meta["blas_probe"].items())
-    cores = {NAMES[s]: sorted({r.get("blas_core", "?") for rs in runs.values() for r in rs.get(s, [])})
-             for s in ("libtorch", "pytorch") if s in sides}
+    cores = {NAMES[side]: sorted({run.get("blas_core", "?")
+                                  for results in runs.values() for run in results.get(side, [])})
+             for side in ("libtorch", "pytorch") if side in sides}
     out += [f"- OpenBLAS under torch, sgemm 1024 on 1 thread, GFLOP/s by OPENBLAS_CORETYPE: "
             f"{probe_text}; PyTorch and LibTorch ran with **{meta['coretype']}** (OpenBLAS "
             "reported its kernels as: "

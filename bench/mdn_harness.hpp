@@ -160,11 +160,12 @@ inline void report(const char* side, const Config& c, int threads, int warmup, i
                    int repeats, double loss_value, const Timings& timings, bool json,
                    const std::string& fields = "") {
   if (json) {
-    std::string text = fmt::format(
-        R"({{"side": "{}", "config": "{}", "threads": {}, "batch": {}, "dims": [{}, {}, [{}], {}], )"
-        R"("warmup": {}, "steps": {}, "repeats": {}, "peak_rss_mib": {:.1f}, "final_loss": {:.9g}{})",
-        side, c.name, threads, c.batch, c.in, c.out, fmt::join(c.hidden, ", "), c.components,
-        warmup, steps, repeats, peak_rss_mib(), loss_value, fields);
+    std::string text =
+        fmt::format(R"({{"side": "{}", "config": "{}", "threads": {}, "batch": {}, )"
+                    R"("dims": [{}, {}, [{}], {}], "warmup": {}, "steps": {}, "repeats": {}, )"
+                    R"("peak_rss_mib": {:.1f}, "final_loss": {:.9g}{})",
+                    side, c.name, threads, c.batch, c.in, c.out, fmt::join(c.hidden, ", "),
+                    c.components, warmup, steps, repeats, peak_rss_mib(), loss_value, fields);
     for (const auto& [key, values] : timings)
       text += fmt::format(R"(, "{}": {:.6g}, "{}_all": {})", key, median(values), key,
                           json_list(values));
