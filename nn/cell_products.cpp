@@ -1,6 +1,7 @@
 #include "nn/cell_products.hpp"
 
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
 
 #include <algorithm>
@@ -20,51 +21,58 @@ template <class T> void add_column_sums(const T* g, std::int64_t rows, std::int6
 
 } // namespace
 
-Tensor affine(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  Tensor out = empty({x.size(0), weight.size(0)}, x.dtype());
-  dispatch_floating(x.dtype(), "affine", [&]<class T>() {
-    const std::int64_t n = x.size(0), g = weight.size(0);
-    T* data = out.data_ptr<T>();
-    for (std::int64_t i = 0; i < n; ++i) // every row starts as b, and the GEMM adds x W^T
-      std::copy_n(bias.data_ptr<T>(), g, data + i * g);
-  });
-  add_affine(out, x, weight, Tensor());
-  return out;
+Tensor transposed(const Tensor& weight) {
+  NoGradGuard no_grad;
+  return weight.detach().t();
 }
 
-void add_affine(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias) {
+void affine_into(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& weight_t,
+                 const Tensor& bias, bool accumulate) {
   dispatch_floating(x.dtype(), "affine", [&]<class T>() {
     const std::int64_t n = x.size(0), in = x.size(1), g = weight.size(0);
     T* data = out.data_ptr<T>();
-    if (bias.defined()) {
-      const T* b = bias.data_ptr<T>();
-      for (std::int64_t i = 0; i < n; ++i)
+    const T* b = bias.data_ptr<T>();
+    for (std::int64_t i = 0; i < n; ++i) // every row gets b, and the GEMM adds x W^T
+      if (accumulate) {
 #pragma omp simd
         for (std::int64_t j = 0; j < g; ++j)
           data[i * g + j] += b[j];
-    }
-    tapegrad::kernels::gemm<T>({false, true, n, g, in, in, in, g}, T(1), x.data_ptr<T>(),
-                               weight.data_ptr<T>(), T(1), data);
+      } else {
+        std::copy_n(b, g, data + i * g);
+      }
+    if (weight_t.defined()) // x (W^T): W^T is read row by row, as the GEMM wants it
+      tapegrad::kernels::gemm<T>({false, false, n, g, in, in, g, g}, T(1), x.data_ptr<T>(),
+                                 weight_t.data_ptr<T>(), T(1), data);
+    else
+      tapegrad::kernels::gemm<T>({false, true, n, g, in, in, in, g}, T(1), x.data_ptr<T>(),
+                                 weight.data_ptr<T>(), T(1), data);
   });
 }
 
-Tensor affine_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& bias,
-                       Tensor dx) {
+template <class T>
+void input_gradient(const T* g, const Tensor& weight, std::int64_t n, T* dx, std::int64_t ldx,
+                    bool accumulate) {
+  const std::int64_t out = weight.size(0), in = weight.size(1);
+  tapegrad::kernels::gemm<T>({false, false, n, in, out, out, in, ldx}, T(1), g,
+                             weight.data_ptr<T>(), T(accumulate ? 1 : 0), dx);
+}
+template void input_gradient<float>(const float*, const Tensor&, std::int64_t, float*, std::int64_t,
+                                    bool);
+template void input_gradient<double>(const double*, const Tensor&, std::int64_t, double*,
+                                     std::int64_t, bool);
+
+void accumulate_weight_gradients(const Tensor& g, const Tensor& x, const Tensor& weight,
+                                 const Tensor& bias) {
   dispatch_floating(x.dtype(), "affine", [&]<class T>() {
     const std::int64_t n = x.size(0), in = x.size(1), out = weight.size(0);
     const T* grad = g.data_ptr<T>();
-    if (dx.defined() || x.requires_grad()) { // dX = dY W, added into dx when it is given
-      const bool add = dx.defined();
-      if (!add)
-        dx = empty_like(x);
-      tapegrad::kernels::gemm<T>({false, false, n, in, out, out, in, in}, T(1), grad,
-                                 weight.data_ptr<T>(), T(add ? 1 : 0), dx.data_ptr<T>());
-    }
-    if (weight.requires_grad()) { // dW = dY^T X
-      Tensor gw = empty_like(weight);
-      tapegrad::kernels::gemm<T>({true, false, out, in, n, out, in, in}, T(1), grad,
-                                 x.data_ptr<T>(), T(0), gw.data_ptr<T>());
-      accumulate_grad(weight, std::move(gw));
+    if (weight.requires_grad()) {
+      // dW = dY^T X, computed as its transpose X^T dY [in, G] and turned: with few inputs (a
+      // layer reading 2 features) the GEMM's tile then spans the G gates, not the 2 inputs.
+      Tensor gw_t = empty({in, out}, x.dtype());
+      tapegrad::kernels::gemm<T>({true, false, in, out, n, in, out, out}, T(1), x.data_ptr<T>(),
+                                 grad, T(0), gw_t.data_ptr<T>());
+      accumulate_grad(weight, gw_t.t());
     }
     if (bias.requires_grad()) { // db = the column sums of dY
       Tensor gb = zeros_like(bias);
@@ -72,7 +80,6 @@ Tensor affine_backward(const Tensor& g, const Tensor& x, const Tensor& weight, c
       accumulate_grad(bias, std::move(gb));
     }
   });
-  return dx;
 }
 
 void check_cell_operands(const char* op, std::int64_t gates, std::int64_t state_parts,

@@ -4,22 +4,30 @@
 //
 //   y = x W^T + b;   dL/dx = dL/dy W,   dL/dW = (dL/dy)^T x,   dL/db = sum over rows of dL/dy
 //
-// They use the engine's GEMM (bitwise the same on any number of threads), without transposed
-// copies, and add the weight's and bias's gradients into their slots with accumulate_grad.
+// They use the engine's GEMM (bitwise the same on any number of threads) without transposed
+// copies, except W^T for the forward product, which a loop through time makes once per sequence
+// (the GEMM would otherwise repack W at every step).
 #include <autograd/tensor.hpp>
 
 namespace tapegrad::nn::detail {
 
-// x [n, in], weight [G, in], bias [G] -> x W^T + b [n, G]. No record.
-Tensor affine(const Tensor& x, const Tensor& weight, const Tensor& bias);
-// out [n, G] += x W^T + b, in place. No record.
-void add_affine(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias);
+// W^T as a contiguous tensor, off the tape.
+Tensor transposed(const Tensor& weight);
 
-// Given g = dL/dy [n, G] of y = x W^T + b: adds dL/dW and dL/db to the weight's and bias's
-// gradients (when they require grad), and returns dL/dx = g W, or, when `dx` is defined, adds g W
-// into it and returns it; undefined when x does not require grad and no `dx` is given.
-Tensor affine_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& bias,
-                       Tensor dx = Tensor());
+// out [n, G] = x W^T + b, or out += x W^T + b when `accumulate`. weight_t: W^T [in, G], or
+// undefined to read W [G, in] itself. No record.
+void affine_into(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& weight_t,
+                 const Tensor& bias, bool accumulate);
+
+// dx [n, in] = g W, or dx += g W when `accumulate`, for g = dL/dy [n, G]; ldx is dx's row stride.
+template <class T>
+void input_gradient(const T* g, const Tensor& weight, std::int64_t n, T* dx, std::int64_t ldx,
+                    bool accumulate);
+
+// dL/dW += g^T x and dL/db += the column sums of g, into the weight's and bias's gradients
+// (each only when it requires grad). g [n, G], x [n, in].
+void accumulate_weight_gradients(const Tensor& g, const Tensor& x, const Tensor& weight,
+                                 const Tensor& bias);
 
 // Checks that a cell's operands agree: x [n, in], weight_ih [G, in], weight_hh [G, H], bias_ih and
 // bias_hh [G], state [n, state_parts * H], one floating dtype, mask undefined or [n] of 0 and 1 in

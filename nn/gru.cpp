@@ -1,5 +1,6 @@
 #include "nn/gru.hpp"
 
+#include "nn/cell_step.hpp"
 #include "nn/gru_cell.hpp"
 #include "nn/init.hpp"
 
@@ -10,9 +11,10 @@ namespace tapegrad::nn {
 GRU::GRU(const RecurrentOptions& options, Generator& gen, DType dtype)
     : Recurrent("GRU", options, 3, 1, gen, dtype) {}
 
-Tensor GRU::step(const Layer& layer, const Tensor& x, const Tensor& state,
-                 const Tensor& mask) const {
-  return gru_cell(x, state, layer.weight_ih, layer.weight_hh, layer.bias_ih, layer.bias_hh, mask);
+Tensor GRU::step(const Layer& layer, const Tensor& x, const Tensor& state, const Tensor& mask,
+                 const detail::StepContext& context) const {
+  return detail::gru_step(x, state, layer.weight_ih, layer.weight_hh, layer.bias_ih, layer.bias_hh,
+                          mask, context);
 }
 
 GRUCell::GRUCell(std::int64_t input_size, std::int64_t hidden_size, Generator& gen, DType dtype)

@@ -19,8 +19,8 @@ public:
   }
 
 protected:
-  Tensor step(const Layer& layer, const Tensor& x, const Tensor& state,
-              const Tensor& mask) const override;
+  Tensor step(const Layer& layer, const Tensor& x, const Tensor& state, const Tensor& mask,
+              const detail::StepContext& context) const override;
 };
 
 // One step: h' = GRUCell(x, h), parameters weight_ih [3H, in], weight_hh [3H, H], bias_ih and

@@ -1,5 +1,6 @@
 #include "nn/lstm.hpp"
 
+#include "nn/cell_step.hpp"
 #include "nn/init.hpp"
 #include "nn/lstm_cell.hpp"
 
@@ -12,9 +13,10 @@ namespace tapegrad::nn {
 LSTM::LSTM(const RecurrentOptions& options, Generator& gen, DType dtype)
     : Recurrent("LSTM", options, 4, 2, gen, dtype) {}
 
-Tensor LSTM::step(const Layer& layer, const Tensor& x, const Tensor& state,
-                  const Tensor& mask) const {
-  return lstm_cell(x, state, layer.weight_ih, layer.weight_hh, layer.bias_ih, layer.bias_hh, mask);
+Tensor LSTM::step(const Layer& layer, const Tensor& x, const Tensor& state, const Tensor& mask,
+                  const detail::StepContext& context) const {
+  return detail::lstm_step(x, state, layer.weight_ih, layer.weight_hh, layer.bias_ih, layer.bias_hh,
+                           mask, context);
 }
 
 LSTMCell::LSTMCell(std::int64_t input_size, std::int64_t hidden_size, Generator& gen, DType dtype)

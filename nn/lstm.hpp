@@ -20,8 +20,8 @@ public:
   }
 
 protected:
-  Tensor step(const Layer& layer, const Tensor& x, const Tensor& state,
-              const Tensor& mask) const override;
+  Tensor step(const Layer& layer, const Tensor& x, const Tensor& state, const Tensor& mask,
+              const detail::StepContext& context) const override;
 };
 
 // One step: [h' | c'] = LSTMCell(x, [h | c]), parameters weight_ih [4H, in], weight_hh [4H, H],

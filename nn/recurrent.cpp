@@ -1,5 +1,7 @@
 #include "nn/recurrent.hpp"
 
+#include "nn/cell_products.hpp"
+#include "nn/cell_step.hpp"
 #include "nn/init.hpp"
 
 #include <autograd/ops.hpp>
@@ -109,8 +111,17 @@ RecurrentOutput Recurrent::forward(const Tensor& x, const RecurrentState& initia
                        ? zeros({batch, state_parts_ * hidden}, dtype)
                        : (lstm ? cat({initial_part(initial.h), initial_part(initial.c)}, 1)
                                : initial_part(initial.h));
-    for (std::size_t t = 0; t < inputs.size(); ++t)
-      states[t] = state = step(layer, inputs[t], state, mask_at[t]);
+    // The weights transposed once for the forward products, and, when the steps are recorded,
+    // one accumulator that sums their weight gradients after the walk back reaches step 0.
+    detail::StepContext context{detail::transposed(layer.weight_ih),
+                                detail::transposed(layer.weight_hh), nullptr, 0};
+    if (detail::records({layer.weight_ih, layer.weight_hh, layer.bias_ih, layer.bias_hh}))
+      context.gradients = std::make_shared<detail::LayerGradients>(
+          layer.weight_ih, layer.weight_hh, layer.bias_ih, layer.bias_hh, time, batch, lstm);
+    for (std::size_t t = 0; t < inputs.size(); ++t) {
+      context.step = static_cast<std::int64_t>(t);
+      states[t] = state = step(layer, inputs[t], state, mask_at[t], context);
+    }
     finals.push_back(state);
     if (l + 1 < layers) // this layer's h at each step is the next layer's input
       for (std::size_t t = 0; t < inputs.size(); ++t)

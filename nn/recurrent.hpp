@@ -23,6 +23,10 @@
 
 namespace tapegrad::nn {
 
+namespace detail {
+struct StepContext;
+}
+
 struct RecurrentOptions {
   std::int64_t input_size = 0;
   std::int64_t hidden_size = 0;
@@ -77,9 +81,9 @@ protected:
   Recurrent(std::string name, const RecurrentOptions& options, std::int64_t gates,
             std::int64_t state_parts, Generator& gen, DType dtype);
   // One step of one layer: x [batch, in], state [batch, state_parts * hidden], mask [batch] or
-  // undefined -> the next state.
-  virtual Tensor step(const Layer& layer, const Tensor& x, const Tensor& state,
-                      const Tensor& mask) const = 0;
+  // undefined -> the next state (the fused cell op, given the layer's context for the step).
+  virtual Tensor step(const Layer& layer, const Tensor& x, const Tensor& state, const Tensor& mask,
+                      const detail::StepContext& context) const = 0;
 
 private:
   RecurrentOptions options_;
