@@ -3,7 +3,9 @@
 // pass, torch's parameter names and initialisation, the cell modules, and the errors.
 #include "nn/gradcheck.hpp"
 #include "nn/gru.hpp"
+#include "nn/gru_cell.hpp"
 #include "nn/lstm.hpp"
+#include "nn/lstm_cell.hpp"
 #include "tests/support/autograd_helpers.hpp"
 
 #include <cmath>
@@ -153,6 +155,53 @@ TEST_CASE_METHOD(FreshTape,
     INFO(result.message);
     CHECK(result.passed);
   }
+}
+
+TEST_CASE_METHOD(FreshTape,
+                 "the layer's weight gradients, summed over the steps at once, equal the composed "
+                 "cells' step by step, also when only an early step reaches the loss",
+                 "[nn][recurrent]") {
+  for (bool lstm : {false, true})
+    for (std::int64_t last : {1, 4}) { // the last step whose output reaches the loss
+      INFO((lstm ? "LSTM" : "GRU") << ", loss up to step " << last);
+      auto layer = make(lstm, {.input_size = 3, .hidden_size = 4, .num_layers = 2}, 21);
+      Generator gen(22);
+      const Tensor x = randn({2, 5, 3}, gen, kFloat64);
+      const Tensor w = randn({2, last + 1, 4}, gen, kFloat64);
+      const Tensor mask = nn::mask_from_lengths({5, 3}, 5, kFloat64);
+      (layer->forward(x, {}, mask).output.slice(1, 0, last + 1) * w).sum().backward();
+      std::vector<std::vector<double>> fused;
+      for (const Tensor& p : layer->parameters())
+        fused.push_back(values_of(p.grad()));
+      clear_tape();
+      layer->zero_grad();
+      // The same layers op by op, one composed cell per step.
+      std::vector<Tensor> inputs;
+      for (std::int64_t t = 0; t < 5; ++t)
+        inputs.push_back(x.slice(1, t, t + 1).reshape({2, 3}));
+      for (const nn::Recurrent::Layer& l : layer->layers()) {
+        Tensor state = zeros({2, (lstm ? 8 : 4)}, kFloat64);
+        for (std::int64_t t = 0; t < 5; ++t) {
+          const Tensor m = mask.slice(1, t, t + 1).reshape({2});
+          auto& in = inputs[static_cast<std::size_t>(t)];
+          state = lstm ? nn::lstm_cell_composed(in, state, l.weight_ih, l.weight_hh, l.bias_ih,
+                                                l.bias_hh, m)
+                       : nn::gru_cell_composed(in, state, l.weight_ih, l.weight_hh, l.bias_ih,
+                                               l.bias_hh, m);
+          in = lstm ? state.slice(1, 0, 4) : state;
+        }
+      }
+      std::vector<Tensor> outputs(inputs.begin(), inputs.begin() + last + 1);
+      for (Tensor& o : outputs)
+        o = o.reshape({2, 1, 4});
+      (cat(outputs, 1) * w).sum().backward();
+      std::size_t i = 0;
+      for (const Tensor& p : layer->parameters()) {
+        INFO("parameter " << i);
+        check_close(p.grad(), fused[i++], 1e-12);
+      }
+      clear_tape();
+    }
 }
 
 TEST_CASE_METHOD(FreshTape,
