@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
       "Pen strokes from an LSTM-MDN (bivariate Gaussians with correlation and an end-of-stroke "
       "bit, as Graves 2013), sampled at three temperatures side by side.",
       [](const ExampleRun& run) {
-        const std::int64_t lines = run.fast ? 48 : 640, held_out = run.fast ? 16 : 96;
+        const std::int64_t lines = run.fast ? 16 : 384, held_out = run.fast ? 8 : 64;
         Generator gen(run.seed);
         std::vector<std::vector<Stroke>> written;
         std::vector<Tensor> offsets, bits;
@@ -189,17 +189,17 @@ int main(int argc, char** argv) {
         auto model = std::make_shared<mdn::SequenceMDN>(
             mdn::SequenceMDNOptions{.in_features = 3,
                                     .out_dim = 2,
-                                    .components = run.fast ? 3 : 10,
+                                    .components = run.fast ? 3 : 8,
                                     .rnn = mdn::RnnKind::LSTM,
-                                    .hidden = run.fast ? 16 : 128,
+                                    .hidden = run.fast ? 16 : 96,
                                     .noise = mdn::NoiseModel::Full,
                                     .end_of_stroke = true},
             init);
-        mdn::SequenceTrainOptions options{.epochs = run.epochs(60),
+        mdn::SequenceTrainOptions options{.epochs = run.fast ? 6 : 40,
                                           .batch_size = 32,
                                           .bptt = 100,
                                           .lr = 0.005,
-                                          .patience = 15,
+                                          .patience = 10,
                                           .seed = run.seed};
         options.on_epoch = [](const mdn::EpochReport& r) {
           fmt::print(stderr, "handwriting: epoch {}: train NLL {:.3f}, held-out NLL {:.3f}\n",

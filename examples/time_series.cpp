@@ -97,7 +97,7 @@ std::shared_ptr<mdn::SequenceMDN> train_recurrent(const mdn::SequenceData& train
                                                                           .rnn = mdn::RnnKind::GRU,
                                                                           .hidden = 32},
                                                   gen);
-  mdn::SequenceTrainOptions options{.epochs = run.epochs(150),
+  mdn::SequenceTrainOptions options{.epochs = run.fast ? 6 : 150,
                                     .batch_size = 32,
                                     .bptt = 50,
                                     .lr = 0.005,
@@ -115,7 +115,7 @@ std::shared_ptr<mdn::SequenceMDN> train_recurrent(const mdn::SequenceData& train
 // p(y_t | y_<t) of one sequence on a grid, as a heat map over (t, y), with the observations.
 Plot density_over_time(const std::string& title, const std::vector<mdn::Mixture>& steps,
                        const std::vector<double>& observed, Range yr, std::int64_t first) {
-  constexpr std::int64_t ny = 120;
+  constexpr std::int64_t ny = 70;
   const auto nx = static_cast<std::int64_t>(observed.size());
   const std::vector<double> grid = cell_centres(yr, ny);
   const Tensor points = from_vector(grid, {ny, 1}, kFloat32);
@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
       "A recurrent MDN on a noisy oscillator whose next step is two-valued, against a "
       "feed-forward MDN on a window of 4 steps and a recurrent single Gaussian (held-out NLL).",
       [](const ExampleRun& run) {
-        const std::int64_t n_train = run.fast ? 64 : 512, n_test = run.fast ? 32 : 256;
+        const std::int64_t n_train = run.fast ? 16 : 512, n_test = run.fast ? 8 : 256;
         const std::vector<Tensor> train_raw = oscillators(n_train, run.seed),
                                   val_raw = oscillators(n_test / 2, run.seed + 1),
                                   test_raw = oscillators(n_test, run.seed + 2);
@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
         const Dataset train_w = windows(train), val_w = windows(val), test_w = windows(test);
         FitSettings settings;
         settings.model = {.components = 3, .hidden = {32, 32}};
-        settings.train = {.epochs = run.epochs(150),
+        settings.train = {.epochs = run.fast ? 6 : 150,
                           .batch_size = 256,
                           .lr = 0.005,
                           .patience = 30,
