@@ -14,6 +14,8 @@
 #include "mdn/sampling.hpp"
 #include "mdn/select.hpp"
 #include "mdn/sequence_data.hpp"
+#include "mdn/sequence_file.hpp"
+#include "mdn/sequence_fit.hpp"
 #include "mdn/sequence_model.hpp"
 #include "mdn/sequence_sampling.hpp"
 #include "mdn/sequence_train.hpp"

@@ -4,6 +4,7 @@
 #include "common/csv.hpp"
 
 #include <mdn/fit.hpp>
+#include <mdn/sequence_fit.hpp>
 
 namespace tapegrad::examples {
 
@@ -28,6 +29,23 @@ void choose_columns(const Table& table, const std::vector<std::string>& x,
 // input columns (or, with `outputs`, one of its output columns).
 void require_model_columns(const Table& table, const mdn::FittedModel& model,
                            const std::string& model_path, bool outputs);
+
+// Rows of a table grouped into sequences by the values of one column (mdn_cli/sequence.cpp): each
+// sequence's id (that value) and its rows of the y columns [steps, columns], the sequences in the
+// order their ids first appear, each one's rows in file order.
+struct Sequences {
+  std::vector<double> ids;
+  std::vector<Tensor> series;
+};
+Sequences group_rows(const Table& table, const std::string& column,
+                     const std::vector<std::string>& y_names);
+
+class Args;
+// `mdn fit --sequence`, and `mdn eval` and `mdn sample` given a sequence model, once the flags
+// are read.
+int fit_sequence_command(const Args& args);
+int eval_sequence_command(const Args& args, const mdn::FittedSequenceModel& model);
+int sample_sequence_command(const Args& args, const mdn::FittedSequenceModel& model);
 
 class Plot;
 // The density picture of `mdn plot` and `mdn demo` (one input, one output): heat map, data, means.

@@ -4,6 +4,8 @@
 #include "mdn_cli/commands.hpp"
 
 #include <mdn/model_file.hpp>
+#include <mdn/sequence_file.hpp>
+#include <nn/serialize.hpp>
 
 #include <fmt/format.h>
 
@@ -21,13 +23,17 @@ int eval_command(int argc, char** argv) {
   Args args("mdn eval",
             "Scores a model on a CSV file holding its input and output columns: the negative\n"
             "log-likelihood in nats per point, RMSE and MAE of the mixture mean, and for one\n"
-            "output the CRPS and the share of points inside the central 90% interval.",
+            "output the CRPS and the share of points inside the central 90% interval. Given a\n"
+            "sequence model, the NLL per step of p(y_t | y_<t) over the data's sequences.",
             {{"model", "FILE", "a model written by mdn fit", "", true},
              {"data", "FILE", "CSV with the model's columns (- reads standard input)", "", true},
              {"json", "", "print one JSON object instead of a table"}});
   if (!args.parse(argc, argv, 2))
     return 0;
-  const mdn::FittedModel model = mdn::load(args.text("model"));
+  const nn::StateDict state = nn::load_state(args.text("model"));
+  if (mdn::is_sequence_model(state))
+    return eval_sequence_command(args, mdn::sequence_model_from_state(state, args.text("model")));
+  const mdn::FittedModel model = mdn::model_from_state(state, args.text("model"));
   const Table table = read_csv(args.text("data"));
   require_model_columns(table, model, args.text("model"), true);
   const mdn::Metrics m = model.evaluate(table.matrix(model.x_names), table.matrix(model.y_names));

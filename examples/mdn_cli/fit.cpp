@@ -133,6 +133,12 @@ Args fit_args() {
         "SIGINT or SIGTERM)",
         "0"},
        {"resume", "FILE", "continue the run of this checkpoint (same data; its flags by default)"},
+       {"sequence", "COLUMN",
+        "fit a recurrent MDN p(y_t | y_<t) to the sequences this column tells apart (rows in "
+        "file order); --hidden N is then the recurrent layer's size (N,N stacks two)"},
+       {"rnn", "gru|lstm", "the recurrent layer, with --sequence", "gru"},
+       {"bptt", "N", "with --sequence: steps per chunk of truncated backpropagation through time",
+        "100"},
        {"out", "FILE", "where to write the model", "", true}});
 }
 
@@ -244,6 +250,13 @@ int fit_command(int argc, char** argv) {
   Args args = fit_args();
   if (!args.parse(argc, argv, 2))
     return 0;
+  if (args.given("sequence"))
+    return fit_sequence_command(args);
+  for (const char* flag : {"rnn", "bptt"})
+    if (args.given(flag))
+      fail("mdn fit: --{} needs --sequence COLUMN (a recurrent model of sequences); expected "
+           "--sequence, or no --{}",
+           flag, flag);
   const std::string resume_path = args.given("resume") ? args.text("resume") : "";
   std::optional<mdn::FitCheckpoint> resumed;
   if (!resume_path.empty()) {

@@ -3,6 +3,8 @@
 #include "mdn_cli/commands.hpp"
 
 #include <mdn/model_file.hpp>
+#include <mdn/sequence_file.hpp>
+#include <nn/serialize.hpp>
 
 namespace tapegrad::examples {
 
@@ -12,21 +14,32 @@ int sample_command(int argc, char** argv) {
       "Draws --n samples of y from p(y | x) for every row of a CSV file and writes them in\n"
       "long form: row, sample, the inputs, the drawn outputs. --temperature softens (> 1)\n"
       "or sharpens (< 1) the choice of component; --sigma-temperature widens or narrows\n"
-      "each Gaussian. Both at 0 give the mean of the most probable component.",
+      "each Gaussian. Both at 0 give the mean of the most probable component. Given a\n"
+      "sequence model, it continues each sequence of the data by --steps drawn steps instead.",
       {{"model", "FILE", "a model written by mdn fit", "", true},
        {"data", "FILE", "CSV with the model's input columns (- reads standard input)", "", true},
        {"n", "N", "samples per row", "10"},
        {"temperature", "F", "temperature on the mixing weights", "1"},
        {"sigma-temperature", "F", "temperature on the component scales", "1"},
        {"seed", "N", "seed of the draws", "1"},
+       {"steps", "N",
+        "with a sequence model (mdn fit --sequence): continue each sequence of the data by N "
+        "steps, --n times"},
        {"out", "FILE", "samples as CSV (- writes standard output)", "", true}});
   if (!args.parse(argc, argv, 2))
     return 0;
+  const nn::StateDict state = nn::load_state(args.text("model"));
+  if (mdn::is_sequence_model(state))
+    return sample_sequence_command(args, mdn::sequence_model_from_state(state, args.text("model")));
+  if (args.given("steps"))
+    fail(
+        "mdn sample: --steps needs a sequence model (mdn fit --sequence); {} is a feed-forward one",
+        args.text("model"));
   const std::int64_t count = args.integer("n", 1);
   const mdn::SampleOptions options{args.number("temperature", 0),
                                    args.number("sigma-temperature", 0)};
   Generator gen(static_cast<std::uint64_t>(args.integer("seed", 0)));
-  const mdn::FittedModel model = mdn::load(args.text("model"));
+  const mdn::FittedModel model = mdn::model_from_state(state, args.text("model"));
   const Table table = read_csv(args.text("data"));
   require_model_columns(table, model, args.text("model"), false);
   const Tensor x = table.matrix(model.x_names);
