@@ -100,7 +100,7 @@ int fit_sequence_command(const Args& args) {
   progress.finish();
   const std::string out = args.text("out");
   fitted.save(out);
-  fmt::print("fitted p({}_t | the steps before) with a {} of {} ({} layer(s)) and {} components "
+  fmt::print("fitted p(y_t | y_<t) of columns {} with a {} of {} ({} layer(s)) and {} components "
              "({} noise) on {} sequences of {} rows",
              fmt::join(fitted.y_names, ","), mdn::rnn_kind_name(options.model.rnn),
              options.model.hidden, options.model.layers, options.model.components,
