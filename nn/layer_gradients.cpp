@@ -12,8 +12,7 @@ namespace tapegrad::nn::detail {
 LayerGradients::LayerGradients(Tensor weight_ih, Tensor weight_hh, Tensor bias_ih, Tensor bias_hh,
                                std::int64_t steps, std::int64_t batch, bool shared)
     : weight_ih_(std::move(weight_ih)), weight_hh_(std::move(weight_hh)),
-      bias_ih_(std::move(bias_ih)), bias_hh_(std::move(bias_hh)), steps_(steps), batch_(batch),
-      shared_(shared) {
+      bias_ih_(std::move(bias_ih)), bias_hh_(std::move(bias_hh)), batch_(batch), shared_(shared) {
   const DType dtype = weight_hh_.dtype();
   const std::int64_t rows = steps * batch, gates = weight_hh_.size(0);
   inputs_ = empty({rows, weight_ih_.size(1)}, dtype);

@@ -37,7 +37,7 @@ public:
 
 private:
   Tensor weight_ih_, weight_hh_, bias_ih_, bias_hh_;
-  std::int64_t steps_, batch_;
+  std::int64_t batch_;
   bool shared_;
   Tensor inputs_, states_;           // X [steps * batch, in], H [steps * batch, H]
   Tensor input_grads_, state_grads_; // A and B [steps * batch, G]; B undefined when shared
