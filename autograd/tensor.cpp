@@ -59,6 +59,7 @@ Tensor& Tensor::requires_grad_(bool requires_grad) {
   if (requires_grad && !is_floating(dtype()))
     fail("requires_grad_: only floating tensors can require grad, got {}", dtype());
   impl_->requires_grad = requires_grad;
+  impl_->record = -1; // a tensor whose history clear_tape() dropped becomes a plain leaf again
   return *this;
 }
 

@@ -192,6 +192,13 @@ TEST_CASE("clear_tape drops records and makes recorded tensors constants", "[tap
   x.zero_grad();
   again.backward();
   check_close(x.grad(), {3.0, 6.0});
+
+  // A cleared tensor made to require grad is a plain leaf again.
+  clear_tape();
+  Tensor revived = y;
+  revived.requires_grad_();
+  revived.backward(ones({2}, kFloat64));
+  check_close(revived.grad(), {1.0, 1.0});
 }
 
 TEST_CASE("misusing the tape is an error with a clear message", "[tape][errors]") {
