@@ -95,7 +95,8 @@ struct SolveTriangularOptions {
 // X with op(A) X = B for triangular A [..., d, d] and B [..., d, n] (B [..., n, d] when solving
 // from the right); the batch axes broadcast. A zero or infinite diagonal entry is an error (the
 // system is singular); NaN propagates. solve_triangular(L, B, {.upper = true}).
-Tensor solve_triangular(const Tensor& a, const Tensor& b, const SolveTriangularOptions& options = {});
+Tensor solve_triangular(const Tensor& a, const Tensor& b,
+                        const SolveTriangularOptions& options = {});
 
 // Matrix structure, on the last two axes (tril, triu) or on two chosen axes (diagonal), as in
 // PyTorch. `diagonal`/`offset` k selects the k-th diagonal: 0 the main one, k > 0 above it.
@@ -109,7 +110,8 @@ Tensor diagonal(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = 0,
 // and dim2 of the output, zero elsewhere: [B, n] -> [B, n, n].
 Tensor diag_embed(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = -2,
                   std::int64_t dim2 = -1);
-// torch.diag: a 1-D x becomes a matrix with x on its k-th diagonal; a 2-D x gives its k-th diagonal.
+// torch.diag: a 1-D x becomes a matrix with x on its k-th diagonal; a 2-D x gives its k-th
+// diagonal.
 Tensor diag(const Tensor& x, std::int64_t diagonal = 0);
 
 // Shapes and indexing.

@@ -173,9 +173,10 @@ Tensor randn(const Shape& shape, Generator& generator, DType dtype = kFloat32); 
 template <class T> T* Tensor::data_ptr() const {
   const TensorImpl& self = checked();
   if (self.dtype != dtype_of<T>())
-    throw DTypeMismatch(fmt::format("expected a {} tensor, got {} (the tensors given to one op must "
-                                    "share a dtype: convert with .to())",
-                                    dtype_of<T>(), self.dtype));
+    throw DTypeMismatch(
+        fmt::format("expected a {} tensor, got {} (the tensors given to one op must "
+                    "share a dtype: convert with .to())",
+                    dtype_of<T>(), self.dtype));
   return static_cast<T*>(self.data());
 }
 
