@@ -157,7 +157,8 @@ int main(int argc, char** argv) {
         }
         angles.save(dir + "angles.svg");
 
-        Plot loss = loss_plot("Robot arm: MDN training and validation NLL", mdn.result.history);
+        Plot loss =
+            loss_plot("Robot arm: MDN training and validation NLL", mdn.result, "theta1, theta2");
         loss.save(dir + "loss.svg");
       });
 }

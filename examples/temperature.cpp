@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
             "peaks off the top); hotter: they even out and the bumps widen");
         save_panels(dir + "slice.svg", {components, temperatures}, 1);
 
-        Plot loss = loss_plot("Temperature: MDN training and validation NLL", mdn.result.history);
+        Plot loss = loss_plot("Temperature: MDN training and validation NLL", mdn.result, "y");
         loss.save(dir + "loss.svg");
       });
 }

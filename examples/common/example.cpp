@@ -87,7 +87,7 @@ void write_outputs_1d(const ExampleRun& run, const Dataset& train, const mdn::Fi
   samples.scatter(xs, drawn, kRed, "one sample per x", 1.4, 0.45);
   samples.save(dir + "samples.svg");
 
-  Plot loss = loss_plot(what.title + ": MDN training and validation NLL", mdn.result.history);
+  Plot loss = loss_plot(what.title + ": MDN training and validation NLL", mdn.result, what.y_label);
   loss.save(dir + "loss.svg");
 }
 

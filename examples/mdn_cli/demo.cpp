@@ -12,22 +12,25 @@
 
 namespace tapegrad::examples {
 
-int demo_command(int argc, char** argv) {
-  Args args("mdn demo",
-            "Bishop's inverse problem: t ~ U(0,1), x = t + 0.3 sin(2 pi t) + U(-0.1,0.1); predict\n"
-            "t from x, where one x has up to three answers. Writes the data, fits a 3-component\n"
-            "MDN exactly as `mdn fit` does, scores it on fresh data and draws the pictures.",
-            {{"out", "DIR", "output directory", "out/demo"},
-             {"seed", "N", "seed of the data and the model", "1"},
-             {"fast", "", "a few epochs only (for tests)"}});
-  if (!args.parse(argc, argv, 2))
-    return 0;
+Args demo_args() {
+  return Args(
+      "mdn demo",
+      "Bishop's inverse problem: t ~ U(0,1), x = t + 0.3 sin(2 pi t) + U(-0.1,0.1); predict\n"
+      "t from x, where one x has up to three answers. Writes the data, fits a 3-component\n"
+      "MDN exactly as `mdn fit` does, scores it on fresh data and draws the pictures.",
+      {{"out", "DIR", "output directory", "out/demo"},
+       {"seed", "N", "seed of the data and the model", "1"},
+       {"fast", "", "a few epochs only (for tests)"},
+       {"json", "", "print the held-out scores as one JSON object"}});
+}
+
+int demo_command(Args& args, const std::vector<std::string>& /*positional*/) {
   const std::filesystem::path dir = args.text("out");
   const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
   ensure_directory(dir);
 
   const Dataset train = bishop_inverse(1000, seed), heldout = bishop_inverse(5000, seed + 1);
-  const Table table{"bishop", {"x", "t"}, {column(train.x), column(train.y)}};
+  const Table table = Table::of_columns("bishop", {"x", "t"}, {column(train.x), column(train.y)});
   std::vector<std::vector<double>> data_rows;
   for (std::int64_t i = 0; i < table.rows(); ++i)
     data_rows.push_back({table.columns[0][static_cast<std::size_t>(i)],
@@ -56,7 +59,7 @@ int demo_command(int argc, char** argv) {
                                model, train.x, train.y);
   density.subtitle(fmt::format("held-out NLL {:.3f} nats per point", m.nll));
   density.save((dir / "density.svg").string());
-  loss_plot("Training and validation NLL", model.result.history).save((dir / "loss.svg").string());
+  loss_plot("Training and validation NLL", model.result, "t").save((dir / "loss.svg").string());
 
   // Samples at the inputs of the training data, as the generative check: they should look like it.
   Generator gen(seed + 2);
