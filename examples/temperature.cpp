@@ -58,7 +58,7 @@ void save_panels(const std::string& path, const std::vector<Plot>& plots, int co
       width * columns, height * rows);
   out += "\n";
   for (std::size_t i = 0; i < plots.size(); ++i) {
-    std::string panel = plots[i].render();
+    std::string panel = plots[i].render(fmt::format("panel{}", i));
     const int col = static_cast<int>(i) % columns, row = static_cast<int>(i) / columns;
     panel.replace(0, 4, fmt::format(R"(<svg x="{}" y="{}")", col * width, row * height));
     out += panel;
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
           Plot plot(fmt::format("Samples at temperature {}", tau), "x", "y", xr, yr);
           plot.scatter(xv, column(train.y.slice(0, 0, shown)), "#999999", "training data", 1.2,
                        0.3);
-          plot.scatter(xv, drawn, kRed, "one sample per x", 1.6, 0.6);
+          plot.scatter(xv, drawn, kRed, "one sample per x", 1.6, 0.6, Marker::Cross);
           plot.subtitle(fmt::format("tau = tau_sigma = {}; held-out NLL at this temperature {:.3f}",
                                     tau, nll));
           panels.push_back(std::move(plot));
@@ -189,15 +189,18 @@ int main(int argc, char** argv) {
           hy.insert(hy.end(), {h, h});
         }
 
+        // The axes hold the mixture and the histogram both.
         double top = 0;
         for (const double v : density)
           top = std::max(top, v);
+        for (const double v : hy)
+          top = std::max(top, v);
         Plot components("The mixture at x = 0 and its components", "y", "p(y | x = 0)", yr,
-                        {0, top * 1.15});
+                        {0, top * 1.08});
         components.line(hx, hy, "#aaaaaa", fmt::format("training y with |x| < {}", near), 1.5);
         for (std::size_t j = 0; j < k; ++j)
-          components.line(grid, parts[j], series_colour(j + 1), j == 0 ? "weighted components" : "",
-                          1.8, true);
+          components.line(grid, parts[j], series_colour(j + 1),
+                          j == 0 ? "weighted components (a colour each)" : "", 1.8, true);
         components.line(grid, density, kBlack, "p(y | x = 0)", 2.5);
         // The coldest peak is far taller than the rest: let it run off the top.
         Plot temperatures("The mixture at x = 0 at each temperature", "y", "p(y | x = 0)", yr,

@@ -148,26 +148,43 @@ std::vector<std::int64_t> Table::dropped_lines(std::size_t at_most) const {
   return out;
 }
 
-Tensor Table::matrix(const std::vector<std::string>& wanted, DType dtype) const {
-  const auto n = static_cast<std::size_t>(rows());
+void Table::require_numbers(const std::vector<std::string>& wanted) const {
   std::vector<bool> in_use(row_lines.size(), false);
   for (const std::int64_t r : kept)
     in_use[static_cast<std::size_t>(r)] = true;
+  // The first cell that is not a number, in the order of the file, is the one to name.
+  const OddCell* first = nullptr;
+  std::size_t first_column = 0;
+  for (const std::string& name : wanted) {
+    const std::size_t col = index(name);
+    for (const OddCell& cell : odd[col])
+      if (in_use[static_cast<std::size_t>(cell.row)]) {
+        if (first == nullptr || cell.row < first->row ||
+            (cell.row == first->row && field_number[col] < field_number[first_column])) {
+          first = &cell;
+          first_column = col;
+        }
+        break;
+      }
+  }
+  if (first != nullptr) {
+    const std::int64_t line = row_lines[static_cast<std::size_t>(first->row)];
+    if (first->missing)
+      fail("{}:{}:{}: column '{}': a missing value ('{}'); expected a number, or --drop-na to "
+           "skip the rows with missing values",
+           source, line, field_number[first_column], names[first_column], first->text);
+    fail("{}:{}:{}: column '{}': '{}' is not {}; expected a finite decimal number", source, line,
+         field_number[first_column], names[first_column], first->text,
+         parse_number(first->text, delimiter) ? "a finite number" : "a number");
+  }
+}
+
+Tensor Table::matrix(const std::vector<std::string>& wanted, DType dtype) const {
+  require_numbers(wanted);
+  const auto n = static_cast<std::size_t>(rows());
   std::vector<double> values(n * wanted.size());
   for (std::size_t c = 0; c < wanted.size(); ++c) {
     const std::size_t col = index(wanted[c]);
-    for (const OddCell& cell : odd[col]) {
-      if (!in_use[static_cast<std::size_t>(cell.row)])
-        continue;
-      const std::int64_t line = row_lines[static_cast<std::size_t>(cell.row)];
-      if (cell.missing)
-        fail("{}:{}:{}: column '{}': a missing value ('{}'); expected a number, or --drop-na to "
-             "skip the rows with missing values",
-             source, line, field_number[col], names[col], cell.text);
-      fail("{}:{}:{}: column '{}': '{}' is not {}; expected a finite decimal number", source, line,
-           field_number[col], names[col], cell.text,
-           parse_number(cell.text, delimiter) ? "a finite number" : "a number");
-    }
     const std::vector<double>& column = columns[col];
     for (std::size_t i = 0; i < n; ++i) {
       const auto r = static_cast<std::size_t>(kept[i]);

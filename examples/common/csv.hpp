@@ -62,6 +62,9 @@ struct Table {
   std::int64_t drop_missing(const std::vector<std::string>& names);
   // The line numbers of the first few rows drop_missing left out, for its note ("lines 4, 9").
   std::vector<std::int64_t> dropped_lines(std::size_t at_most) const;
+  // An error naming the first cell (in the order of the file) of the named columns, over the
+  // rows in use, that is missing or not a finite number.
+  void require_numbers(const std::vector<std::string>& names) const;
   // The named columns side by side over the rows in use: [rows, names.size()]. A cell of them
   // that is not a number, is missing, or (for float32) is beyond float32's range is an error
   // naming its line and column.

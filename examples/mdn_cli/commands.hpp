@@ -55,9 +55,10 @@ std::string bash_completion();
 std::vector<Flag> data_flags(const std::string& data_help);
 // --data read as --delimiter says.
 Table read_data(const Args& args);
-// With --drop-na, leaves out the rows with a missing value in the named columns and says how
-// many on standard error (an error when none is left); without it, nothing.
-void drop_missing_rows(Table& table, const std::vector<std::string>& names, const Args& args);
+// The named columns are the ones the command uses: with --drop-na, leaves out the rows with a
+// missing value in them and says how many on standard error (an error when none is left); then
+// fails naming the first cell of them, in the order of the file, that is not a number.
+void use_columns(Table& table, const std::vector<std::string>& names, const Args& args);
 
 // What `mdn fit` (and `mdn demo`) does once its flags are read: mdn::fit on the columns
 // options.x_names and options.y_names of the table, with a progress display per candidate K

@@ -29,15 +29,15 @@ Table read_data(const Args& args) {
   return read_csv(args.text("data"), options);
 }
 
-void drop_missing_rows(Table& table, const std::vector<std::string>& names, const Args& args) {
-  if (!args.on("drop-na"))
-    return;
+void use_columns(Table& table, const std::vector<std::string>& names, const Args& args) {
   const std::int64_t before = table.rows();
-  const std::int64_t dropped = table.drop_missing(names);
+  const std::int64_t dropped = args.on("drop-na") ? table.drop_missing(names) : 0;
   if (table.rows() == 0)
     fail("{}: all {} rows have a missing value in the columns used ({}); expected some rows with "
          "numbers in every one",
          table.source, before, fmt::join(names, ", "));
+  table.require_numbers(names);
+  // Said once the data are known to be good, so that bad data still gets one line: its error.
   if (dropped == 0)
     return;
   const std::vector<std::int64_t> lines = table.dropped_lines(5);

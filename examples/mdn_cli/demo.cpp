@@ -4,10 +4,12 @@
 #include "common/datasets.hpp"
 #include "common/figures.hpp"
 #include "common/io.hpp"
+#include "common/json.hpp"
 #include "mdn_cli/commands.hpp"
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 
 namespace tapegrad::examples {
@@ -46,14 +48,18 @@ int demo_command(Args& args, const std::vector<std::string>& /*positional*/) {
   options.train = {.epochs = args.on("fast") ? 40 : 1000, .batch_size = 250, .lr = 0.01};
   options.validation = 0.1;
   options.seed = seed;
-  fmt::print("mdn demo: fitting p(t | x) on Bishop's inverse problem (1000 points, K = 3)\n");
+  const bool json = args.on("json");
+  if (!json)
+    fmt::print("mdn demo: fitting p(t | x) on Bishop's inverse problem (1000 points, K = 3)\n");
   const mdn::FittedModel model = fit_table(table, options, false);
   model.save(dir / "model.tgm");
 
   const mdn::Metrics m = model.evaluate(heldout.x, heldout.y);
-  fmt::print("held-out ({} fresh points): NLL {:.3f} nats per point (the true density scores "
-             "about -1.29), RMSE of the mean {:.3f}, CRPS {:.4f}, 90% coverage {:.3f}\n",
-             heldout.x.size(0), m.nll, m.rmse, m.crps.value_or(0), m.coverage90.value_or(0));
+  if (!json)
+    fmt::print("held-out ({} fresh points): NLL {:.3f} nats per point in the units of t (the true "
+               "density scores about -1.29), RMSE of the mean {:.3f}, CRPS {:.4f}, 90% coverage "
+               "{:.3f}\n",
+               heldout.x.size(0), m.nll, m.rmse, m.crps.value_or(0), m.coverage90.value_or(0));
 
   Plot density = model_picture("Bishop's inverse problem: p(t | x) learned by a 3-component MDN",
                                model, train.x, train.y);
@@ -65,18 +71,35 @@ int demo_command(Args& args, const std::vector<std::string>& /*positional*/) {
   Generator gen(seed + 2);
   const Tensor s = model.sample(train.x, 1, gen);
   const std::vector<double> xs = column(train.x), ts = column(s.reshape({-1, 1}));
+  std::vector<double> both = column(train.y);
+  both.insert(both.end(), ts.begin(), ts.end());
   Plot samples("Samples from the MDN at the training inputs", "x", "t", range_of(xs, 0.02),
-               range_of(column(train.y), 0.08));
+               range_of(both, 0.05));
   samples.scatter(xs, column(train.y), kBlue, "data", 1.6, 0.35);
-  samples.scatter(xs, ts, kRed, "samples", 1.6, 0.45);
+  samples.scatter(xs, ts, kRed, "samples, one per x", 1.6, 0.45, Marker::Cross);
   samples.save((dir / "samples.svg").string());
   std::vector<std::vector<double>> sample_rows;
   for (std::size_t i = 0; i < xs.size(); ++i)
     sample_rows.push_back({xs[i], ts[i]});
   write_csv((dir / "samples.csv").string(), {"x", "t"}, sample_rows);
 
-  fmt::print("wrote {0}/data.csv, model.tgm, samples.csv and the pictures {0}/density.svg, "
-             "loss.svg, samples.svg\n",
+  // The page `mdn report --model model.tgm --data heldout.csv` would write.
+  write_file_atomic((dir / "report.html").string(),
+                    report_html(model, {"model.tgm", // beside the page
+                                        fmt::format("{} fresh points", heldout.x.size(0)),
+                                        heldout.x, heldout.y, seed + 3}));
+
+  if (json) {
+    fmt::print("{}\n", json_object({{"heldout_rows", fmt::format("{}", heldout.x.size(0))},
+                                    {"nll", json_number(m.nll)},
+                                    {"rmse", json_number(m.rmse)},
+                                    {"crps", json_number(m.crps.value_or(NAN))},
+                                    {"coverage90", json_number(m.coverage90.value_or(NAN))},
+                                    {"out", json_string(dir.string())}}));
+    return 0;
+  }
+  fmt::print("wrote {0}/data.csv, model.tgm, samples.csv, the pictures {0}/density.svg, "
+             "loss.svg, samples.svg and the report {0}/report.html\n",
              dir.string());
   return 0;
 }

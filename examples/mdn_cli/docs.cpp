@@ -73,11 +73,15 @@ std::string man_page() {
     out += roff(args.summary()) + "\n";
     for (const Flag& f : args.flags()) {
       // .TP, then the tag line: the option in bold and its value in italics.
-      out += ".TP\n.B \\-\\-";
-      out += roff(f.name);
-      if (!f.is_switch()) {
-        out += " \" \"\n.I ";
+      if (f.is_switch()) {
+        out += ".TP\n.B \\-\\-";
+        out += roff(f.name);
+      } else {
+        out += ".TP\n.BI \\-\\-";
+        out += roff(f.name);
+        out += " \" ";
         out += roff(f.value_name);
+        out += '"';
       }
       out += '\n';
       out += roff(f.help);

@@ -27,7 +27,7 @@ int eval_command(Args& args, const std::vector<std::string>& /*positional*/) {
   require_model_columns(table, model, args.text("model"), true);
   std::vector<std::string> used = model.x_names;
   used.insert(used.end(), model.y_names.begin(), model.y_names.end());
-  drop_missing_rows(table, used, args);
+  use_columns(table, used, args);
   const mdn::Metrics m = model.evaluate(table.matrix(model.x_names), table.matrix(model.y_names));
   if (args.on("json")) {
     std::vector<std::pair<std::string, std::string>> members{

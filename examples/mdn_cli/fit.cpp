@@ -240,7 +240,7 @@ int fit_command(Args& args, const std::vector<std::string>& /*positional*/) {
   choose_columns(table, args.names("x"), args.names("y"), options.x_names, options.y_names);
   std::vector<std::string> used = options.x_names;
   used.insert(used.end(), options.y_names.begin(), options.y_names.end());
-  drop_missing_rows(table, used, args);
+  use_columns(table, used, args);
   if (resumed)
     check_same_flags(options, *resumed);
   if (single)

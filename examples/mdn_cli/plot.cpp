@@ -44,7 +44,7 @@ int plot_command(Args& args, const std::vector<std::string>& /*positional*/) {
   require_model_columns(table, model, args.text("model"), true);
   std::vector<std::string> used = model.x_names;
   used.insert(used.end(), model.y_names.begin(), model.y_names.end());
-  drop_missing_rows(table, used, args);
+  use_columns(table, used, args);
   const Tensor x = table.matrix(model.x_names), y = table.matrix(model.y_names);
   const std::string title = args.given("title")
                                 ? args.text("title")

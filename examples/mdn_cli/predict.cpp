@@ -22,7 +22,7 @@ int predict_command(Args& args, const std::vector<std::string>& /*positional*/) 
   const mdn::FittedModel model = mdn::load(args.text("model"));
   Table table = read_data(args);
   require_model_columns(table, model, args.text("model"), false);
-  drop_missing_rows(table, model.x_names, args);
+  use_columns(table, model.x_names, args);
   const Tensor x = table.matrix(model.x_names);
   const mdn::Predictions p = model.predict(x);
   const std::int64_t n = x.size(0), in = x.size(1), k = p.weight.size(1), d = p.mean.size(1);

@@ -36,7 +36,7 @@ int report_command(Args& args, const std::vector<std::string>& /*positional*/) {
   require_model_columns(table, model, model_path, true);
   std::vector<std::string> used = model.x_names;
   used.insert(used.end(), model.y_names.begin(), model.y_names.end());
-  drop_missing_rows(table, used, args);
+  use_columns(table, used, args);
   const ReportInputs inputs{model_path, table.source, table.matrix(model.x_names),
                             table.matrix(model.y_names),
                             static_cast<std::uint64_t>(args.integer("seed", 0))};

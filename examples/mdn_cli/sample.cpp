@@ -34,7 +34,7 @@ int sample_command(Args& args, const std::vector<std::string>& /*positional*/) {
   const mdn::FittedModel model = mdn::load(args.text("model"));
   Table table = read_data(args);
   require_model_columns(table, model, args.text("model"), false);
-  drop_missing_rows(table, model.x_names, args);
+  use_columns(table, model.x_names, args);
   const Tensor x = table.matrix(model.x_names);
   const std::vector<double> s = model.sample(x, count, gen, options).to_vector<double>();
   const std::vector<double> xs = x.to_vector<double>();
