@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
         const Dataset test = robot_arm(2000, run.seed + 2);
 
         FitSettings settings;
+        settings.y_name = "theta1, theta2";
         settings.model = {.components = 4, .hidden = {32, 32}, .noise = mdn::NoiseModel::Diagonal};
         settings.train = {.epochs = run.epochs(800), .batch_size = 100, .lr = 0.005};
         settings.train.seed = run.seed;

@@ -109,24 +109,32 @@ int main(int argc, char** argv) {
         const std::vector<double> xv = column(x_shown);
         const mdn::Mixture at_x = mdn.mixture(x_shown);
         const Range xr = range_of(xs, 0.02), yr = range_of(ys, 0.08);
-        std::vector<Plot> panels;
         rows.clear();
         Generator gen(run.seed + 1000);
+        std::vector<std::vector<double>> drawn;
+        std::vector<double> nlls, everything = ys;
         for (const double tau : kTemperatures) {
-          const std::vector<double> drawn =
+          drawn.push_back(
               column(mdn::sample(at_x, 1, gen, {.temperature = tau, .sigma_temperature = tau})
-                         .reshape({-1, 1}));
+                         .reshape({-1, 1})));
           for (std::size_t i = 0; i < xv.size(); ++i)
-            rows.push_back({tau, xv[i], drawn[i]});
-          const double nll = tempered(mixture, tau, tau).nll(test.y).item<double>();
+            rows.push_back({tau, xv[i], drawn.back()[i]});
+          everything.insert(everything.end(), drawn.back().begin(), drawn.back().end());
+          nlls.push_back(tempered(mixture, tau, tau).nll(test.y).item<double>());
           fmt::print("tau = tau_sigma = {:<4}: held-out NLL of the tempered mixture {:.3f}\n", tau,
-                     nll);
-          Plot plot(fmt::format("Samples at temperature {}", tau), "x", "y", xr, yr);
+                     nlls.back());
+        }
+        // One y axis for the four panels, holding every sample (hot ones spread beyond the data).
+        const Range panel_yr = range_of(everything, 0.03);
+        std::vector<Plot> panels;
+        for (std::size_t t = 0; t < std::size(kTemperatures); ++t) {
+          const double tau = kTemperatures[t];
+          Plot plot(fmt::format("Samples at temperature {}", tau), "x", "y", xr, panel_yr);
           plot.scatter(xv, column(train.y.slice(0, 0, shown)), "#999999", "training data", 1.2,
                        0.3);
-          plot.scatter(xv, drawn, kRed, "one sample per x", 1.6, 0.6, Marker::Cross);
+          plot.scatter(xv, drawn[t], kRed, "one sample per x", 1.6, 0.6, Marker::Cross);
           plot.subtitle(fmt::format("tau = tau_sigma = {}; held-out NLL at this temperature {:.3f}",
-                                    tau, nll));
+                                    tau, nlls[t]));
           panels.push_back(std::move(plot));
         }
         write_csv(dir + "samples.csv", {"temperature", "x", "y"}, rows);

@@ -117,6 +117,10 @@ std::vector<double> cell_centres(Range range, std::int64_t n) {
   return out;
 }
 
+double scatter_opacity(std::size_t n, double full) {
+  return n <= 1000 ? full : std::max(0.08, full * std::sqrt(1000.0 / static_cast<double>(n)));
+}
+
 const char* series_colour(std::size_t i) {
   static constexpr std::array<const char*, 6> cycle{kBlue, kOrange, kGreen, kRed, kPurple, kGrey};
   return cycle[i % cycle.size()];

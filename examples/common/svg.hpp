@@ -33,6 +33,10 @@ inline constexpr const char* kBlack = "#000000";
 // Text with &, <, > and " escaped, for SVG and HTML text and attributes.
 std::string xml_escape(const std::string& text);
 
+// The opacity of a scatter of n points: `full` up to a thousand, less beyond, so that thousands
+// of points do not hide what is drawn under them.
+double scatter_opacity(std::size_t n, double full);
+
 // A colour from a fixed cycle, for the i-th of several series.
 const char* series_colour(std::size_t i);
 

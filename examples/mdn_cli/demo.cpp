@@ -51,6 +51,7 @@ int demo_command(Args& args, const std::vector<std::string>& /*positional*/) {
   const bool json = args.on("json");
   if (!json)
     fmt::print("mdn demo: fitting p(t | x) on Bishop's inverse problem (1000 points, K = 3)\n");
+  std::fflush(stdout); // before the progress display on standard error
   const mdn::FittedModel model = fit_table(table, options, false);
   model.save(dir / "model.tgm");
 

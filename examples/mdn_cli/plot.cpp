@@ -16,11 +16,13 @@ Plot model_picture(const std::string& title, const mdn::FittedModel& model, cons
   const MixtureOf mixture_of = [&](const Tensor& xs) { return model.mixture(xs); };
   const Range xr = range_of(column(x), 0.02), yr = range_of(column(y), 0.08);
   Plot plot = density_plot(title, mixture_of, xr, yr, model.x_names[0], model.y_names[0]);
-  plot.scatter(column(x), column(y), kBlue, "data", 1.6, 0.35);
+  plot.scatter(column(x), column(y), kBlue, "data", 1.6,
+               scatter_opacity(static_cast<std::size_t>(x.size(0)), 0.35));
   add_component_means(plot, mixture_of, xr);
   const std::vector<double> grid = cell_centres(xr, 200);
   const Tensor mean = mdn::mixture_mean(mixture_of(from_vector(grid, {200, 1}, kFloat32)));
-  plot.line(grid, column(mean), kGreen, "mixture mean E[y|x]", 2, true);
+  plot.line(grid, column(mean), kGreen,
+            "mixture mean E[" + model.y_names[0] + " | " + model.x_names[0] + "]", 2, true);
   return plot;
 }
 

@@ -163,8 +163,9 @@ std::string density_section(const mdn::FittedModel& model, const mdn::Mixture& m
     std::vector<double> both = ys;
     both.insert(both.end(), ss.begin(), ss.end());
     Plot samples("Samples from the model beside the data", x0, y0, xr, range_of(both, 0.05));
-    samples.scatter(xs, ys, kBlue, "data", 2.0, 0.45, Marker::Circle);
-    samples.scatter(xs, ss, kRed, "one sample per row", 2.0, 0.55, Marker::Cross);
+    samples.scatter(xs, ys, kBlue, "data", 2.0, scatter_opacity(xs.size(), 0.45), Marker::Circle);
+    samples.scatter(xs, ss, kRed, "one sample per row", 2.0, scatter_opacity(ss.size(), 0.55),
+                    Marker::Cross);
     samples.subtitle("a calibrated model's samples cover the data the way the data cover "
                      "themselves");
     out += samples.render("samples");
@@ -216,12 +217,13 @@ std::string report_html(const mdn::FittedModel& model, const ReportInputs& in) {
                      "<head>\n<meta charset=\"utf-8\"/>\n<title>mdn report: " +
                      esc(what) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
   page += "<h1>" + esc(what) + " on " + esc(in.data_name) + "</h1>\n";
-  page += "<p class=\"meta\">" +
-          esc(fmt::format("model {}: {} components, {} noise, hidden layers {} ({}); {} rows of "
-                          "data",
-                          in.model_path, o.components, mdn::noise_model_name(o.noise),
-                          fmt::join(o.hidden, ", "), nn::activation_name(o.activation), rows)) +
-          "</p>\n";
+  page +=
+      "<p class=\"meta\">" +
+      esc(fmt::format("model file {}: {} components, {} noise, hidden layers {} ({}); {} rows of "
+                      "data",
+                      in.model_path, o.components, mdn::noise_model_name(o.noise),
+                      fmt::join(o.hidden, ", "), nn::activation_name(o.activation), rows)) +
+      "</p>\n";
 
   page += "<h2>Scores</h2>\n" + scores_table(model, m, rows);
   page += density_section(model, mixture, in, drawn);
