@@ -138,12 +138,21 @@ std::vector<std::int64_t> Args::integers(const std::string& name, std::int64_t m
 }
 
 std::string Args::usage() const {
+  // The flags a command cannot do without, then the rest as [options]: listed one per line below.
   std::string out = "usage: " + program_;
+  bool optional = false;
   for (const Flag& flag : flags_) {
-    std::string item = "--" + flag.name + (flag.value_name.empty() ? "" : " " + flag.value_name);
-    out += flag.required ? " " + item : " [" + item + "]";
+    if (flag.required)
+      out += " --" + flag.name + (flag.is_switch() ? "" : " " + flag.value_name);
+    else
+      optional = true;
   }
-  out += "\n\n" + summary_ + "\n\noptions:\n";
+  if (optional)
+    out += " [options]";
+  out += "\n\n" + summary_ + "\n";
+  if (flags_.empty())
+    return out;
+  out += "\noptions (--name value or --name=value):\n";
   for (const Flag& flag : flags_) {
     std::string left = "  --" + flag.name + (flag.value_name.empty() ? "" : " " + flag.value_name);
     if (left.size() < 26)

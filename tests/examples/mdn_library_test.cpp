@@ -3,7 +3,6 @@
 // and scores are the command's too.
 #include "tests/examples/run_binary.hpp"
 
-#include <autograd/ops.hpp>
 #include <mdn/fit.hpp>
 #include <mdn/model_file.hpp>
 
@@ -100,73 +99,4 @@ TEST_CASE("the library fits, saves, loads, predicts, samples and evaluates exact
     const double drawn = std::stod(line.substr(line.rfind(',') + 1));
     CHECK(drawn == Approx(s[i]).epsilon(1e-6)); // the CSV holds 7 significant digits
   }
-}
-
-TEST_CASE("fit reports training in the data's units, and the model file keeps the curves",
-          "[examples][mdn_library]") {
-  const auto dir = test::scratch("library_history");
-  const Data data = bishop(600, 4);
-  // The same data in millimetres: every NLL moves by log(1000), as a density in mm is a thousandth
-  // of one in m; the standardised training itself is the same.
-  const Tensor t_mm = data.t * 1000.0;
-  mdn::FitOptions options{.components = {2}, .model = {.hidden = {8}}, .x_names = {"x"}};
-  options.train = {.epochs = 12, .batch_size = 100, .lr = 0.01};
-  std::vector<mdn::EpochReport> seen;
-  options.train.on_epoch = [&](const mdn::EpochReport& r) { seen.push_back(r); };
-  const mdn::FittedModel metres = mdn::fit(data.x, data.t, options);
-  const std::vector<mdn::EpochReport> seen_metres = seen;
-  seen.clear();
-  const mdn::FittedModel mm = mdn::fit(data.x, t_mm, options);
-  REQUIRE(metres.result.history.size() == 12);
-  REQUIRE(seen_metres.size() == 12);
-  for (std::size_t e = 0; e < 12; ++e) {
-    INFO("epoch " << e + 1);
-    CHECK(seen[e].train_nll == Approx(seen_metres[e].train_nll + std::log(1000.0)).margin(1e-3));
-    CHECK(seen[e].val_nll == Approx(seen_metres[e].val_nll + std::log(1000.0)).margin(1e-3));
-    CHECK(mm.result.history[e].val_nll == seen[e].val_nll);
-    CHECK(seen[e].step == static_cast<std::int64_t>(e + 1) * 6); // 540 rows in batches of 100
-    CHECK(seen[e].lr == 0.01);
-  }
-  // The best validation NLL train() reached is the candidate's, both in the data's units.
-  CHECK(mm.result.best_val_nll == Approx(mm.candidates[0].val_nll).margin(1e-3));
-
-  // Saved and loaded: the curves and the best epoch come back, without the timings.
-  mm.save(dir / "m.tgm");
-  const mdn::FittedModel loaded = mdn::load(dir / "m.tgm");
-  REQUIRE(loaded.result.history.size() == 12);
-  CHECK(loaded.result.best_epoch == mm.result.best_epoch);
-  CHECK(loaded.result.best_val_nll == mm.result.best_val_nll);
-  for (std::size_t e = 0; e < 12; ++e) {
-    CHECK(loaded.result.history[e].train_nll == mm.result.history[e].train_nll);
-    CHECK(loaded.result.history[e].val_nll == mm.result.history[e].val_nll);
-    CHECK(loaded.result.history[e].improved == mm.result.history[e].improved);
-  }
-
-  // A file of the first release has none, and loads with an empty history.
-  const mdn::FittedModel v1 =
-      mdn::load(std::filesystem::path(TAPEGRAD_TEST_FIXTURES_DIR) / "model_v1_diagonal.tgm");
-  CHECK(v1.result.history.empty());
-
-  // Damaged curves are refused, naming the entry.
-  nn::StateDict state = mdn::model_state(mm);
-  nn::StateDict shorter, no_best, late;
-  for (const auto& [name, tensor] : state) {
-    if (name == "config.history.val_nll")
-      shorter.insert(name, tensor.slice(0, 0, 5));
-    else
-      shorter.insert(name, tensor);
-    if (name != "config.history.best_epoch")
-      no_best.insert(name, tensor);
-    late.insert(name, name == "config.history.best_epoch"
-                          ? from_vector(std::vector<std::int64_t>{13}, {1}, kInt64)
-                          : tensor);
-  }
-  CHECK_THROWS_WITH(mdn::model_from_state(shorter, "s.tgm"),
-                    Catch::Contains("s.tgm: entries 'config.history.train_nll' and "
-                                    "'config.history.val_nll' hold 12 and 5 epochs"));
-  CHECK_THROWS_WITH(mdn::model_from_state(no_best, "b.tgm"),
-                    Catch::Contains("b.tgm: 2 of the 3 entries config.history.*"));
-  CHECK_THROWS_WITH(mdn::model_from_state(late, "l.tgm"),
-                    Catch::Contains("'config.history.best_epoch' holds 13; expected an epoch "
-                                    "from 1 to 12"));
 }
