@@ -163,6 +163,15 @@ TEST_CASE("mdn reads R's write.csv and write.csv2 files: row names skipped, quot
       run_binary("mdn", "predict --model m.tgm --data r.csv --drop-na --out -", dir);
   CHECK(predict.status == 0);
   CHECK(count(predict.out, "\n") == 1 + 59); // only x is used: the NA of x drops one row
+  // sample numbers its rows as the file does (from 0), so the dropped one leaves a gap.
+  const test::Run sample =
+      run_binary("mdn", "sample --model m.tgm --data r.csv --drop-na --n 1 --out -", dir);
+  CHECK(sample.status == 0);
+  CHECK(sample.out.find("\n39,0,0.4113,") != std::string::npos);
+  CHECK(sample.out.find("\n40,0,") == std::string::npos);
+  CHECK(sample.out.find("\n41,0,0.6471,") != std::string::npos);
+  CHECK(sample.err == "mdn sample: --drop-na skipped 1 of 60 rows with a missing value in x (line "
+                      "42)\n");
 }
 
 TEST_CASE("UTF-8 names and a byte-order mark go through fit, eval, predict, sample, plot and "
