@@ -11,6 +11,24 @@ namespace tapegrad {
 
 namespace {
 
+// For a backward whose kernel can add its result in place (a GEMM with beta = 1): calls
+// write(slot, accumulate) with the input's gradient slot and accumulate = true, or, when the slot
+// is still empty, with a new buffer of the input's shape to overwrite (accumulate = false), which
+// then becomes the slot. Saves the temporary and the pass of accumulate_grad. Does nothing if the
+// input does not require grad.
+template <class Write> void accumulate_grad_in_place(const Tensor& input, Write&& write) {
+  TensorImpl& target = *input.impl();
+  if (!target.requires_grad)
+    return;
+  if (target.grad) {
+    write(Tensor(target.grad), true);
+    return;
+  }
+  Tensor slot = empty(target.shape, target.dtype);
+  write(slot, false);
+  target.grad = slot.impl_ptr();
+}
+
 // C_i = A_i B_i over a batch, where a 2-D operand or a batch of one is shared by every batch.
 //   a: [batch, m, k] or [m, k]     b: [batch, k, n] or [k, n]     c: [batch, m, n] or [m, n]
 Tensor batched_matmul(const Tensor& a, const Tensor& b) {

@@ -96,8 +96,10 @@ public:
   Metrics evaluate(const Tensor& x, const Tensor& y) const;
   double nll(const Tensor& x, const Tensor& y) const;
 
-  // The model file (mdn/model_file.hpp): versioned, checksummed, written atomically.
+  // The model file (mdn/model_file.hpp): versioned, checksummed, written atomically; and the
+  // same bytes in memory.
   void save(const std::filesystem::path& path) const;
+  std::vector<unsigned char> to_bytes() const;
 };
 
 // x [N, in] and y [N, out], float32 or float64, finite. Throws an Error naming options.source

@@ -244,6 +244,12 @@ void FittedModel::save(const std::filesystem::path& path) const {
   nn::save_state(model_state(*this), path);
 }
 
+std::vector<unsigned char> FittedModel::to_bytes() const {
+  if (!complete())
+    fail("to_bytes: the fit was stopped before its end; resume it from its checkpoint first");
+  return nn::state_bytes(model_state(*this));
+}
+
 FittedModel model_from_state(const nn::StateDict& state, const std::string& source) {
   const ConfigReader r(state, source);
   const std::int64_t version = r.integer("format_version");
@@ -290,6 +296,10 @@ FittedModel model_from_state(const nn::StateDict& state, const std::string& sour
 
 FittedModel load(const std::filesystem::path& path) {
   return model_from_state(nn::load_state(path), path.string());
+}
+
+FittedModel load_from_bytes(std::span<const unsigned char> bytes, const std::string& source) {
+  return model_from_state(nn::state_from_bytes(bytes, source), source);
 }
 
 } // namespace tapegrad::mdn

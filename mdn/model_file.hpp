@@ -27,6 +27,7 @@
 #include "nn/state.hpp"
 
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,9 @@ inline constexpr std::int64_t kModelFileVersion = 1;
 
 // Throws naming the file when it is not a model file of this version, or a damaged one.
 FittedModel load(const std::filesystem::path& path);
+// The same from the bytes of a model file (FittedModel::to_bytes), with every check of load;
+// `source` names them in messages.
+FittedModel load_from_bytes(std::span<const unsigned char> bytes, const std::string& source);
 
 // The file's entries, and back (`source` names the file in messages).
 nn::StateDict model_state(const FittedModel& model);

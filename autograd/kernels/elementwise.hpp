@@ -15,6 +15,13 @@ void unary_forward_reference(const T* x, T* y, std::int64_t n, T a, T b) {
     y[i] = Op::value(x[i], a, b);
 }
 
+// into[i] += from[i]: how a gradient slot accumulates a second contribution.
+template <class T> void add_into(T* __restrict into, const T* __restrict from, std::int64_t n) {
+#pragma omp simd
+  for (std::int64_t i = 0; i < n; ++i)
+    into[i] += from[i];
+}
+
 // gx[i] = gy[i] * f'(x[i])
 template <class Op, class T>
 void unary_backward_reference(const T* x, const T* y, const T* gy, T* gx, std::int64_t n, T a,

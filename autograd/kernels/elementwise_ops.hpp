@@ -20,7 +20,7 @@
   X(sqrt, sqrt(x), half / y)                                                     \
   X(square, x * x, two * x)                                                      \
   X(abs, abs(x), sign(x))                                                        \
-  X(tanh, rational_tanh(x), one - y * y)                                         \
+  X(tanh, tanh(x), one - y * y)                                                  \
   X(sigmoid, one / (one + exp(-x)), y * (one - y))                               \
   X(relu, max(x, zero), where(x > zero, one, zero))                              \
   /* x * sigmoid(x); its derivative is s + x s (1 - s) */                        \
