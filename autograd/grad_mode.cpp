@@ -29,17 +29,26 @@ bool is_anomaly_enabled() {
 
 namespace detail {
 
-void check_finite(const Tensor& tensor, const char* op, const char* what) {
+namespace {
+// The first element of a floating tensor that is NaN (or, with infinite_too, also +-Inf).
+void check_values(const Tensor& tensor, const char* op, const char* what, bool infinite_too) {
   if (!is_floating(tensor.dtype()))
     return;
   dispatch_floating(tensor.dtype(), op, [&]<class T>() {
     const T* data = tensor.data_ptr<T>();
-    const std::int64_t n = tensor.numel();
-    for (std::int64_t i = 0; i < n; ++i)
-      if (!std::isfinite(data[i]))
-        fail("anomaly: {} produced a non-finite {} ({} at flat index {} of shape {})", op, what,
-             data[i], i, tensor.shape());
+    for (std::int64_t i = 0; i < tensor.numel(); ++i)
+      if (std::isnan(data[i]) || (infinite_too && std::isinf(data[i])))
+        fail("anomaly: {} produced {} {} ({} at flat index {} of shape {})", op,
+             infinite_too ? "a non-finite" : "a NaN in its", what, data[i], i, tensor.shape());
   });
+}
+} // namespace
+
+void check_output(const Tensor& output, const char* op) {
+  check_values(output, op, "output", false);
+}
+void check_gradient(const Tensor& gradient, const char* op) {
+  check_values(gradient, op, "gradient", true);
 }
 
 } // namespace detail

@@ -2,8 +2,10 @@
 // The two switches that change what every op does, both scoped by a guard:
 //   grad mode     whether ops record onto the tape (per thread; NoGradGuard turns it off for
 //                 inference and optimiser updates);
-//   anomaly mode  whether every op's output and every gradient is checked for NaN and Inf, the
-//                 first one found throwing an Error that names the op (for debugging; slow).
+//   anomaly mode  whether every op's output is checked for NaN and every gradient for NaN and
+//                 Inf, the first one found throwing an Error that names the op, as PyTorch's
+//                 (for debugging; slow). An infinite output is legitimate (a masked logit of
+//                 -inf), an infinite gradient is not.
 
 namespace tapegrad {
 
@@ -42,9 +44,9 @@ private:
 };
 
 namespace detail {
-// Throws, naming `op`, if a floating tensor holds a NaN or an Inf; `what` is "output" or
-// "gradient".
-void check_finite(const Tensor& tensor, const char* op, const char* what);
+// Throw, naming `op`, if an op's output holds a NaN, or a gradient a NaN or an Inf.
+void check_output(const Tensor& output, const char* op);
+void check_gradient(const Tensor& gradient, const char* op);
 } // namespace detail
 
 } // namespace tapegrad

@@ -10,6 +10,7 @@
 #include "autograd/record_parts.hpp"
 #include "autograd/tensor.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -25,6 +26,9 @@ struct TapeRecord {
   BackwardFunction backward;
 };
 
+// A tape belongs to its thread. A tensor remembers the generation (unique across threads and steps)
+// of the tape that recorded it, so that using it on another thread, in an op or in backward(), is
+// an Error rather than a walk of the wrong list; nothing on the recording path locks.
 class Tape {
 public:
   static Tape& current() { // the calling thread's tape
@@ -41,15 +45,19 @@ public:
   // for the next step. Tensors recorded so far keep their values but lose their history.
   void clear();
 
-  void append(TapeRecord record);
-  void run_backward(const Tensor& root, const Tensor& seed);
+  void append(const char* op, const Tensor& output, std::span<const Tensor> inputs,
+              BackwardFunction backward);
+  // retain_graph leaves the tape open: backward() may walk it again, and ops may record onto it.
+  void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph = false);
 
 private:
+  // The misuses backward() reports before it touches any gradient.
   void check_backward_root(const TensorImpl& root, const Tensor& seed) const;
-
   std::vector<TapeRecord> records_;
-  bool walked_ = false;
-  std::uint64_t generation_ = 1;
+  bool walked_ = false;   // walked without retain_graph: closed until clear()
+  bool retained_ = false; // walked with retain_graph: the temporaries hold its gradients
+  std::uint64_t generation_ = new_generation();
+  static std::uint64_t new_generation();
 };
 
 // Call once per training step, after the optimiser's update.
@@ -57,20 +65,14 @@ inline void clear_tape() {
   Tape::current().clear();
 }
 
-namespace detail {
-bool any_requires_grad(std::span<const Tensor> inputs);
-void append_record(const char* op, const Tensor& output, std::span<const Tensor> inputs,
-                   BackwardFunction backward);
-} // namespace detail
-
 // Every op ends with `return record(op, output, {inputs...}, backward)`: the record is appended
 // only when recording is on and some input requires grad, so inference pays nothing for it.
 template <class Backward>
 Tensor record(const char* op, Tensor output, std::span<const Tensor> inputs, Backward&& backward) {
   if (is_anomaly_enabled())
-    detail::check_finite(output, op, "output");
-  if (GradMode::is_enabled() && detail::any_requires_grad(inputs))
-    detail::append_record(op, output, inputs, std::forward<Backward>(backward));
+    detail::check_output(output, op);
+  if (GradMode::is_enabled() && std::ranges::any_of(inputs, &Tensor::requires_grad))
+    Tape::current().append(op, output, inputs, std::forward<Backward>(backward));
   return output;
 }
 template <class Backward>

@@ -265,7 +265,14 @@ int main(int argc, char** argv) {
         for (std::int64_t t = 0; t < kLength; ++t)
           rows.push_back({static_cast<double>(t), observed[static_cast<std::size_t>(t)]});
         write_csv(dir + "data.csv", {"t", "y"}, rows);
-        loss_plot("Recurrent MDN: training and validation NLL per step", rnn_result.history)
+        // train_sequences reports standardised NLLs; the plot's are in y's units.
+        mdn::TrainResult in_data_units = rnn_result;
+        for (mdn::EpochReport& r : in_data_units.history) {
+          r.train_nll += scale.log_scale_sum();
+          r.val_nll += scale.log_scale_sum();
+        }
+        in_data_units.best_val_nll += scale.log_scale_sum();
+        loss_plot("Recurrent MDN: training and validation NLL per step", in_data_units)
             .save(dir + "loss.svg");
       });
 }

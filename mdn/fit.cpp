@@ -82,6 +82,19 @@ void check_data(const Tensor& x, const Tensor& y, const Tensor& x_val, const Ten
     fail("fit: checkpoints need one number of components, not {}", candidates.size());
 }
 
+// train() works in standardised units; log p(y) = log p(z) - sum_d log std_d, so an NLL moves to
+// the data's units by adding sum_d log std_d (Standardizer::log_scale_sum).
+void to_data_units(EpochReport& report, double shift) {
+  report.train_nll += shift;
+  report.val_nll += shift; // NaN without validation stays NaN
+}
+
+void to_data_units(TrainResult& result, double shift) {
+  for (EpochReport& report : result.history)
+    to_data_units(report, shift);
+  result.best_val_nll += shift;
+}
+
 struct Split {
   Tensor x, y, x_val, y_val; // validation undefined without a validation share
 };
@@ -217,6 +230,13 @@ FittedModel fit(const Tensor& x_data, const Tensor& y_data, const Tensor& x_val_
   model_options.out_dim = y.size(1);
   TrainOptions train_options = options.train;
   train_options.seed = options.seed; // one seed: the weights, the split and the batches
+  const double shift = fitted.y_scale.log_scale_sum();
+  if (options.train.on_epoch)
+    train_options.on_epoch = [&options, shift](const EpochReport& report) {
+      EpochReport in_data_units = report;
+      to_data_units(in_data_units, shift);
+      options.train.on_epoch(in_data_units);
+    };
   const std::vector<std::int64_t> candidates = candidates_of(options);
   std::size_t best = 0;
   if (candidates.size() == 1) {
@@ -233,10 +253,11 @@ FittedModel fit(const Tensor& x_data, const Tensor& y_data, const Tensor& x_val_
     fitted.candidates = std::move(selection.candidates);
     best = selection.best;
   }
-  // Each candidate's validation NLL in the data's units, as the user reads them.
+  // Each candidate's validation NLL and history in the data's units, as the user reads them.
   for (OrderCandidate& candidate : fitted.candidates) {
     fitted.module = candidate.model;
     candidate.val_nll = validate ? fitted.nll(raw.x_val, raw.y_val) : NAN;
+    to_data_units(candidate.result, shift);
   }
   fitted.module = fitted.candidates[best].model;
   fitted.result = fitted.candidates[best].result;

@@ -33,6 +33,7 @@ struct FitOptions {
   // best by validation NLL kept (that needs validation > 0). Empty: model.components.
   std::vector<std::int64_t> components{};
   MDNOptions model{}; // the network; in_features and out_dim come from the data
+  // train.on_epoch gets each epoch's NLLs in the data's units (mdn::train's own are standardised).
   TrainOptions train{.epochs = 300, .batch_size = 128, .lr = 0.005, .patience = 50};
   double validation = 0.1; // the share of rows held out for validation and early stopping
   std::uint64_t seed = 1;  // the initial weights and the validation split
@@ -75,8 +76,9 @@ public:
   std::shared_ptr<MDN> module;   // works on standardised data
   Standardizer x_scale, y_scale; // fitted on the training rows
   std::vector<std::string> x_names, y_names;
-  TrainResult result;                     // the kept model's training history (standardised units)
-  std::vector<OrderCandidate> candidates; // every K tried, val_nll in the data's units
+  // The kept model's training history; its NLLs in the data's units (nats per point of y).
+  TrainResult result;
+  std::vector<OrderCandidate> candidates; // every K tried, val_nll and history in the data's units
 
   const MDNOptions& options() const { return module->options(); }
   std::int64_t in_features() const { return options().in_features; }

@@ -10,7 +10,14 @@
 //   config.fixed_scale, config.min_scale                         float64 [1]
 //   config.x_columns, config.y_columns                           text, names separated by '\n'
 //   config.x_mean, config.x_std, config.y_mean, config.y_std     float64 [columns]
+//   config.history.train_nll, config.history.val_nll              float64 [epochs], optional
+//   config.history.best_epoch                                     int64 [1], optional
 //   model.*                 the MDN's state_dict
+//
+// The history (the training curves, nats per point in y's units; val_nll NaN where there was no
+// validation) came after the first release: a file without it loads with an empty history, and
+// the first release's loader, which reads only the config entries it knows, reads a file with it.
+// It holds no timings, so that the same seed writes the same bytes.
 //
 // Text is stored as an int64 tensor of its bytes (UTF-8), one NUL byte for an empty text. Loading
 // checks every entry and names the file and the entry when one is missing, of the wrong kind, or

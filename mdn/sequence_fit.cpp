@@ -101,7 +101,24 @@ FittedSequenceModel fit_sequences(const std::vector<Tensor>& series,
   const SequenceData validation_data =
       validation.empty() ? SequenceData{}
                          : autoregressive_sequences(standardised(validation, fitted.y_scale));
-  fitted.result = train_sequences(*fitted.module, train_data, validation_data, options.train);
+  // train_sequences works in standardised units; log p(y) = log p(z) - sum_d log std_d, so an
+  // NLL moves to the data's units by adding sum_d log std_d.
+  const double shift = fitted.y_scale.log_scale_sum();
+  const auto to_data_units = [shift](EpochReport& r) {
+    r.train_nll += shift;
+    r.val_nll += shift; // NaN without validation stays NaN
+  };
+  SequenceTrainOptions train_options = options.train;
+  if (options.train.on_epoch)
+    train_options.on_epoch = [&](const EpochReport& report) {
+      EpochReport in_data_units = report;
+      to_data_units(in_data_units);
+      options.train.on_epoch(in_data_units);
+    };
+  fitted.result = train_sequences(*fitted.module, train_data, validation_data, train_options);
+  for (EpochReport& r : fitted.result.history)
+    to_data_units(r);
+  fitted.result.best_val_nll += shift;
   return fitted;
 }
 

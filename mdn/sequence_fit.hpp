@@ -25,6 +25,8 @@ namespace tapegrad::mdn {
 
 struct SequenceFitOptions {
   SequenceMDNOptions model{.components = 5, .hidden = 64}; // in_features and out_dim: the data's
+  // train.on_epoch gets each epoch's NLLs in the data's units (train_sequences' own are
+  // standardised).
   SequenceTrainOptions train{
       .epochs = 300, .batch_size = 32, .bptt = 100, .lr = 0.005, .patience = 50};
   double validation = 0.1; // the share of sequences held out for validation and early stopping
@@ -43,7 +45,7 @@ public:
   Standardizer y_scale;                // fitted on the training sequences
   std::vector<std::string> y_names;
   std::string sequence_name;
-  TrainResult result; // the kept model's training history (standardised units)
+  TrainResult result; // the kept model's training history, its NLLs in the data's units
 
   std::int64_t out_dim() const { return module->options().out_dim; }
   // -log p(y_t | y_<t) of every step of every sequence [T_i, D], in nats and the data's units.

@@ -90,4 +90,34 @@ template <class T> void strided_copy(const T* src, T* dst, const BroadcastPlan& 
                      [&](std::int64_t i, std::int64_t ia, std::int64_t) { dst[i] = src[ia]; });
 }
 
+// dst[ia] = src[i]: the inverse of strided_copy, which puts a row-major buffer back into a strided
+// view whose positions are all distinct (a diagonal).
+template <class T> void strided_scatter(const T* src, T* dst, const BroadcastPlan& plan) {
+  for_each_broadcast(plan,
+                     [&](std::int64_t i, std::int64_t ia, std::int64_t) { dst[ia] = src[i]; });
+}
+
+// out[i] = mask[i] != 0 ? a[ia] : b[ib], for a mask of the output's shape (of any element type; a
+// NaN counts as true). A NaN in the branch not taken does not reach the output.
+template <class M, class T>
+void where_forward(const M* mask, const T* a, const T* b, T* out, const BroadcastPlan& plan) {
+  for_each_broadcast(plan, [&](std::int64_t i, std::int64_t ia, std::int64_t ib) {
+    out[i] = mask[i] != M(0) ? a[ia] : b[ib];
+  });
+}
+
+// ga[ia] += gout[i] where the mask holds, gb[ib] += gout[i] where it does not. Either gradient may
+// be null when that input needs none; both start zeroed.
+template <class M, class T>
+void where_backward(const M* mask, const T* gout, T* ga, T* gb, const BroadcastPlan& plan) {
+  for_each_broadcast(plan, [&](std::int64_t i, std::int64_t ia, std::int64_t ib) {
+    if (mask[i] != M(0)) {
+      if (ga)
+        ga[ia] += gout[i];
+    } else if (gb) {
+      gb[ib] += gout[i];
+    }
+  });
+}
+
 } // namespace tapegrad::kernels

@@ -20,12 +20,6 @@ using std::log1p;
 using std::pow;
 using std::sqrt;
 
-template <std::floating_point T> T max(T a, T b) {
-  return a > b ? a : b;
-}
-template <std::floating_point T> T min(T a, T b) {
-  return a < b ? a : b;
-}
 template <std::floating_point T> T where(bool condition, T if_true, T if_false) {
   return condition ? if_true : if_false;
 }
@@ -35,6 +29,35 @@ template <class Condition, class V>
 requires(!std::same_as<Condition, bool>) V
     where(const Condition& condition, const V& if_true, const V& if_false) {
   return select(condition, if_true, if_false);
+}
+
+// max and min propagate NaN, as torch.maximum and torch.minimum: NaN when either operand is (the
+// hardware's max and min, and so xsimd's, return the second operand then). Otherwise they are the
+// hardware's: a > b ? a : b, so max(-0, +0) is +0. The batch overloads are more specialised than
+// xsimd's max(batch<T, A>, batch<T, A>), so they win for float and double batches; they ask
+// isnan (xsimd's, found by argument-dependent lookup) rather than a != a, which xsimd compares as
+// an ordered predicate, false for NaN.
+template <std::floating_point T> T max(T a, T b) {
+  return a > b || a != a ? a : b;
+}
+template <std::floating_point T> T min(T a, T b) {
+  return a < b || a != a ? a : b;
+}
+template <class A>
+xsimd::batch<float, A> max(const xsimd::batch<float, A>& a, const xsimd::batch<float, A>& b) {
+  return select((a > b) | isnan(a), a, b);
+}
+template <class A>
+xsimd::batch<double, A> max(const xsimd::batch<double, A>& a, const xsimd::batch<double, A>& b) {
+  return select((a > b) | isnan(a), a, b);
+}
+template <class A>
+xsimd::batch<float, A> min(const xsimd::batch<float, A>& a, const xsimd::batch<float, A>& b) {
+  return select((a < b) | isnan(a), a, b);
+}
+template <class A>
+xsimd::batch<double, A> min(const xsimd::batch<double, A>& a, const xsimd::batch<double, A>& b) {
+  return select((a < b) | isnan(a), a, b);
 }
 
 // tanh. Doubles keep the library's (std::tanh, and xsimd::tanh for a batch, found by

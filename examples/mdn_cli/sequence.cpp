@@ -4,6 +4,7 @@
 // the model is p(y_t | y_<t) over the --y columns.
 #include "common/args.hpp"
 #include "common/io.hpp"
+#include "common/json.hpp"
 #include "common/progress.hpp"
 #include "mdn_cli/commands.hpp"
 
@@ -41,10 +42,11 @@ Sequences group_rows(const Table& table, const std::string& column,
 }
 
 int fit_sequence_command(const Args& args) {
-  for (const char* flag : {"x", "activation", "resume", "checkpoint", "checkpoint-every"})
+  for (const char* flag :
+       {"x", "activation", "resume", "checkpoint", "checkpoint-every", "log", "json"})
     if (args.given(flag))
       fail("mdn fit: --{} does not apply with --sequence (a recurrent model of y_t given the steps "
-           "before it, without checkpoints); expected it left out",
+           "before it, without checkpoints, logs or a JSON summary); expected it left out",
            flag);
   mdn::SequenceFitOptions options;
   const std::vector<std::int64_t> components = args.integers("components", 1);
@@ -74,7 +76,7 @@ int fit_sequence_command(const Args& args) {
     fail("mdn fit: '--val {}': expected a fraction in [0, 1)", args.text("val"));
   options.seed = options.train.seed;
 
-  const Table table = read_csv(args.text("data"));
+  Table table = read_data(args);
   options.sequence_name = args.text("sequence");
   table.index(options.sequence_name); // an error naming the columns there are
   if (args.given("y")) {
@@ -93,11 +95,18 @@ int fit_sequence_command(const Args& args) {
     fail("{}: only the sequence column '{}'; expected at least one more column to model",
          table.source, options.sequence_name);
   options.source = table.source;
+  std::vector<std::string> used = options.y_names;
+  used.push_back(options.sequence_name);
+  use_columns(table, used, args);
   const Sequences data = group_rows(table, options.sequence_name, options.y_names);
-  Progress progress("seq", options.train.epochs, args.on("quiet"));
+  Progress progress({.label = args.text("rnn"),
+                     .epochs = options.train.epochs,
+                     .patience = options.train.patience,
+                     .y_name = fmt::format("{}", fmt::join(options.y_names, ",")),
+                     .quiet = args.on("quiet")});
   options.train.on_epoch = [&](const mdn::EpochReport& r) { progress.update(r); };
   const mdn::FittedSequenceModel fitted = mdn::fit_sequences(data.series, options);
-  progress.finish();
+  progress.finish(&fitted.result);
   const std::string out = args.text("out");
   fitted.save(out);
   fmt::print("fitted p(y_t | y_<t) of columns {} with a {} of {} ({} layer(s)) and {} components "
@@ -106,8 +115,7 @@ int fit_sequence_command(const Args& args) {
              options.model.hidden, options.model.layers, options.model.components,
              mdn::noise_model_name(options.model.noise), data.series.size(), table.rows());
   if (fitted.result.best_epoch > 0 && std::isfinite(fitted.result.best_val_nll))
-    fmt::print("; validation NLL {:.4f} nats per step",
-               fitted.result.best_val_nll + fitted.y_scale.log_scale_sum()); // in y's units
+    fmt::print("; validation NLL {:.4f} nats per step", fitted.result.best_val_nll);
   fmt::print("\nwrote {}\n", out);
   return 0;
 }
@@ -115,8 +123,8 @@ int fit_sequence_command(const Args& args) {
 namespace {
 
 // The sequences of the table under the model's columns, with an error naming what is missing.
-Sequences model_sequences(const Table& table, const mdn::FittedSequenceModel& model,
-                          const std::string& model_path) {
+Sequences model_sequences(Table& table, const mdn::FittedSequenceModel& model, const Args& args) {
+  const std::string model_path = args.text("model");
   std::vector<std::string> wanted = model.y_names;
   wanted.push_back(model.sequence_name);
   for (const std::string& name : wanted)
@@ -125,14 +133,15 @@ Sequences model_sequences(const Table& table, const mdn::FittedSequenceModel& mo
            "'{}', expected a header with those columns (it has {})",
            table.source, table.header_line, name, model_path, fmt::join(model.y_names, ","),
            model.sequence_name, fmt::join(table.names, ", "));
+  use_columns(table, wanted, args);
   return group_rows(table, model.sequence_name, model.y_names);
 }
 
 } // namespace
 
 int eval_sequence_command(const Args& args, const mdn::FittedSequenceModel& model) {
-  const Table table = read_csv(args.text("data"));
-  const Sequences data = model_sequences(table, model, args.text("model"));
+  Table table = read_data(args);
+  const Sequences data = model_sequences(table, model, args);
   const std::vector<std::vector<double>> per_step = model.step_nll(data.series);
   double total = 0;
   std::int64_t steps = 0;
@@ -143,9 +152,9 @@ int eval_sequence_command(const Args& args, const mdn::FittedSequenceModel& mode
     }
   const double nll = total / static_cast<double>(steps);
   if (args.on("json")) {
-    fmt::print(R"({{"sequences": {}, "steps": {}, "nll": {}}})"
-               "\n",
-               data.series.size(), steps, format_number(nll));
+    fmt::print("{}\n", json_object({{"sequences", fmt::format("{}", data.series.size())},
+                                    {"steps", fmt::format("{}", steps)},
+                                    {"nll", json_number(nll)}}));
     return 0;
   }
   fmt::print("sequences   {}\n", data.series.size());
@@ -163,8 +172,8 @@ int sample_sequence_command(const Args& args, const mdn::FittedSequenceModel& mo
   const mdn::SampleOptions options{args.number("temperature", 0),
                                    args.number("sigma-temperature", 0)};
   Generator gen(static_cast<std::uint64_t>(args.integer("seed", 0)));
-  const Table table = read_csv(args.text("data"));
-  const Sequences data = model_sequences(table, model, args.text("model"));
+  Table table = read_data(args);
+  const Sequences data = model_sequences(table, model, args);
   std::vector<std::vector<Tensor>> drawn; // [sample][sequence]: [steps, D]
   for (std::int64_t j = 0; j < count; ++j)
     drawn.push_back(model.continue_sequences(data.series, steps, gen, options));
