@@ -149,7 +149,7 @@ int main(int argc, char** argv) try {
   double loss_value = 0;
   const auto step = [&] {
     adam.zero_grad();
-    const Tensor loss = mdn::sequence_nll(model.forward(x), y);
+    const Tensor loss = mdn::sequence_nll(model.mixtures(x), y);
     loss_value = loss.item<double>();
     loss.backward();
     adam.step();

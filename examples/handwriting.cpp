@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
                    result.best_val_nll, result.best_epoch);
         // How correlated the bivariate Gaussians came out, on the held-out lines.
         const mdn::BivariateParameters b =
-            mdn::bivariate_parameters(model->forward(test.x, {}, test.mask).mixture);
+            mdn::bivariate_parameters(model->mixtures(test.x, {}, test.mask).mixture);
         const std::vector<double> rho = b.rho.to_vector<double>();
         double mean_abs_rho = 0;
         for (double r : rho)

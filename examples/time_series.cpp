@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
         const Range yr = range_of(observed, 0.25);
         const auto per_step = [&](const mdn::SequenceMDN& model) {
           const mdn::SequenceData one = test_seq.select({0});
-          const mdn::Mixture m = scale.unstandardize(model.forward(one.x).mixture);
+          const mdn::Mixture m = scale.unstandardize(model.mixtures(one.x).mixture);
           std::vector<mdn::Mixture> steps;
           for (std::int64_t t = 0; t < kLength; ++t)
             steps.push_back(mdn::Mixture(m.noise, m.log_pi.slice(0, t, t + 1),

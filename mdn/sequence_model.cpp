@@ -37,8 +37,8 @@ SequenceMDN::SequenceMDN(const SequenceMDNOptions& options, Generator& gen, DTyp
                                      std::make_shared<nn::Linear>(options.hidden, 1, gen, dtype));
 }
 
-SequenceOutput SequenceMDN::forward(const Tensor& x, const nn::RecurrentState& initial,
-                                    const Tensor& mask) const {
+SequenceOutput SequenceMDN::mixtures(const Tensor& x, const nn::RecurrentState& initial,
+                                     const Tensor& mask) const {
   if (x.dim() != 3 || x.size(2) != options_.in_features)
     fail("SequenceMDN: inputs have shape {}, expected [batch, time, {}]", x.shape(),
          options_.in_features);

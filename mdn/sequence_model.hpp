@@ -14,7 +14,7 @@
 //
 //   mdn::SequenceMDN model({.in_features = 3, .out_dim = 2, .components = 20, .rnn = RnnKind::LSTM,
 //                           .hidden = 128, .noise = NoiseModel::Full, .end_of_stroke = true}, gen);
-//   mdn::SequenceOutput out = model.forward(x, {}, mask);    // x [batch, time, 3]
+//   mdn::SequenceOutput out = model.mixtures(x, {}, mask);    // x [batch, time, 3]
 //   Tensor loss = mdn::sequence_nll(out, y, eos, mask);       // nats per real step
 #include "mdn/head.hpp"
 #include "nn/recurrent.hpp"
@@ -54,10 +54,12 @@ class SequenceMDN : public nn::Module {
 public:
   SequenceMDN(const SequenceMDNOptions& options, Generator& gen, DType dtype = kFloat32);
 
-  // x [batch, time, in_features]; initial: undefined (zeros) or a previous output's state; mask:
-  // undefined or [batch, time] of 0 and 1 (see nn/recurrent.hpp on padding).
-  SequenceOutput forward(const Tensor& x, const nn::RecurrentState& initial = {},
-                         const Tensor& mask = Tensor()) const;
+  // The mixture of every step, p(y_t | x_<=t) (the module's forward pass; not `forward`, whose
+  // one-tensor form Module declares). x [batch, time, in_features]; initial: undefined (zeros) or
+  // a previous output's state; mask: undefined or [batch, time] of 0 and 1 (see nn/recurrent.hpp
+  // on padding).
+  SequenceOutput mixtures(const Tensor& x, const nn::RecurrentState& initial = {},
+                          const Tensor& mask = Tensor()) const;
 
   const SequenceMDNOptions& options() const { return options_; }
   nn::Recurrent& rnn() const { return *rnn_; }

@@ -31,7 +31,7 @@ SequenceSample generate(const SequenceMDN& model, Tensor x, nn::RecurrentState s
   const bool eos = model.options().end_of_stroke;
   std::vector<Tensor> drawn, bits;
   for (std::int64_t t = 0; t < steps; ++t) {
-    const SequenceOutput out = model.forward(x, state);
+    const SequenceOutput out = model.mixtures(x, state);
     state = out.state;
     const Tensor y = sample(out.mixture, 1, generator, options).reshape({batch, 1, d});
     drawn.push_back(y);
@@ -69,7 +69,7 @@ SequenceSample continue_sequences(const SequenceMDN& model, const SequenceData& 
          model.options().end_of_stroke ? " with end-of-stroke bits" : "");
   NoGradGuard no_grad;
   // The state after each sequence's last observed input (padding carries it to the end)...
-  const SequenceOutput primed = model.forward(prefix.x, {}, prefix.mask);
+  const SequenceOutput primed = model.mixtures(prefix.x, {}, prefix.mask);
   // ...whose next input is that sequence's last observed step.
   std::vector<Tensor> last;
   for (std::int64_t b = 0; b < prefix.size(); ++b) {

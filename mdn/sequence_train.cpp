@@ -90,7 +90,7 @@ double train_batch(SequenceMDN& model, nn::Optimizer& optimizer, const SequenceD
     if (steps == 0)
       break; // every sequence of the batch has ended
     optimizer.zero_grad();
-    const SequenceOutput out = model.forward(part.x, state, part.mask);
+    const SequenceOutput out = model.mixtures(part.x, state, part.mask);
     const Tensor loss = sequence_nll(out, part.y, part.eos, part.mask);
     const double value = loss.item<double>();
     if (!std::isfinite(value))
@@ -182,7 +182,7 @@ Tensor sequence_log_prob(const SequenceMDN& model, const SequenceData& data,
         static_cast<std::size_t>(std::min(data.size(), first + batch_size) - first));
     std::iota(members.begin(), members.end(), first);
     const SequenceData batch = data.select(members);
-    const SequenceOutput out = model.forward(batch.x, {}, batch.mask);
+    const SequenceOutput out = model.mixtures(batch.x, {}, batch.mask);
     const std::vector<double> lp =
         (step_log_prob(out, batch.y, batch.eos) * batch.mask).to_vector<double>();
     // Padded to this batch's longest; the result is padded to the data's.

@@ -39,7 +39,7 @@ TEST_CASE_METHOD(FreshTape,
   Generator gen(2);
   const Tensor x = randn({2, 5, 3}, gen, kFloat64), y = randn({2, 5, 2}, gen, kFloat64);
   const Tensor eos = from_vector<double>({0, 0, 1, 0, 1, 1, 0, 0, 0, 1}, {2, 5});
-  const SequenceOutput out = model.forward(x);
+  const SequenceOutput out = model.mixtures(x);
   CHECK(out.mixture.batch_size() == 10);
   const std::vector<double> got = values_of(step_log_prob(out, y, eos));
   const std::vector<double> mixture = values_of(out.mixture.log_prob(y.reshape({10, 2})));
@@ -70,7 +70,7 @@ TEST_CASE_METHOD(FreshTape, "padded steps add nothing to the NLL or its gradient
       y[i] = padding;
     model.zero_grad();
     const Tensor loss =
-        sequence_nll(model.forward(x, {}, mask), from_vector(y, {2, 4, 2}), eos, mask);
+        sequence_nll(model.mixtures(x, {}, mask), from_vector(y, {2, 4, 2}), eos, mask);
     values.push_back(loss.item<double>());
     loss.backward();
     grads.push_back({});
@@ -84,9 +84,9 @@ TEST_CASE_METHOD(FreshTape, "padded steps add nothing to the NLL or its gradient
   CHECK(grads[0] == grads[1]);
   // The mean is over the 6 real steps: 4 of sequence 0, then 2 of sequence 1.
   const Tensor y = from_vector(targets, {2, 4, 2});
-  const std::vector<double> lp = values_of(step_log_prob(model.forward(x, {}, mask), y, eos));
+  const std::vector<double> lp = values_of(step_log_prob(model.mixtures(x, {}, mask), y, eos));
   const double real = -(lp[0] + lp[1] + lp[2] + lp[3] + lp[4] + lp[5]) / 6;
-  CHECK(sequence_nll(model.forward(x, {}, mask), y, eos, mask).item<double>() ==
+  CHECK(sequence_nll(model.mixtures(x, {}, mask), y, eos, mask).item<double>() ==
         Approx(real).epsilon(1e-12));
 }
 
@@ -108,7 +108,7 @@ TEST_CASE_METHOD(FreshTape,
       const GradcheckResult result =
           nn::gradcheck_module(model, {x}, [&](nn::Module& m, const std::vector<Tensor>& in) {
             const auto& sequence = static_cast<const SequenceMDN&>(m);
-            return sequence_nll(sequence.forward(in[0], {}, mask), y, eos, mask);
+            return sequence_nll(sequence.mixtures(in[0], {}, mask), y, eos, mask);
           });
       INFO(result.message);
       CHECK(result.passed);
@@ -119,19 +119,19 @@ TEST_CASE_METHOD(FreshTape, "SequenceMDN names what does not fit", "[mdn][sequen
   SequenceMDN model = make_model(RnnKind::GRU, NoiseModel::Diagonal, false, 7);
   const Tensor x = zeros({2, 3, 3}, kFloat64);
   CHECK_THAT(error_of([&] {
-               model.forward(zeros({2, 3, 2}, kFloat64));
+               model.mixtures(zeros({2, 3, 2}, kFloat64));
              }),
              Contains("SequenceMDN: inputs have shape [2, 3, 2], expected [batch, time, 3]"));
   CHECK_THAT(error_of([&] {
-               step_log_prob(model.forward(x), zeros({2, 3, 1}, kFloat64));
+               step_log_prob(model.mixtures(x), zeros({2, 3, 1}, kFloat64));
              }),
              Contains("targets have shape [2, 3, 1], expected [2, 3, 2] (batch, time, out_dim)"));
   CHECK_THAT(error_of([&] {
-               step_log_prob(model.forward(x), zeros({2, 3, 2}, kFloat64), zeros({2, 3}));
+               step_log_prob(model.mixtures(x), zeros({2, 3, 2}, kFloat64), zeros({2, 3}));
              }),
              Contains("end-of-stroke targets were given to a model without that output"));
   CHECK_THAT(error_of([&] {
-               sequence_nll(model.forward(x), zeros({2, 3, 2}, kFloat64), Tensor(),
+               sequence_nll(model.mixtures(x), zeros({2, 3, 2}, kFloat64), Tensor(),
                             zeros({2, 3}, kFloat64));
              }),
              Contains("the mask marks no real step"));

@@ -50,7 +50,7 @@ TEST_CASE_METHOD(FreshTape,
       eos_each.push_back(s.eos.slice(0, b, b + 1).reshape({6}));
     }
     const SequenceData data = autoregressive_sequences(y_each, eos_each);
-    const SequenceOutput out = model.forward(data.x);
+    const SequenceOutput out = model.mixtures(data.x);
     test::check_close(most_probable_mean(out.mixture), values_of(s.y), 1e-12);
     const std::vector<double> logit = values_of(out.eos_logit), bits = values_of(s.eos);
     for (std::size_t i = 0; i < bits.size(); ++i)
@@ -77,7 +77,7 @@ TEST_CASE_METHOD(FreshTape, "a padded prefix continues each sequence as it would
   // The first drawn step is the most probable mean after the whole prefix.
   const SequenceData whole =
       autoregressive_sequences({cat({prefixes[1], zeros({1, 2}, kFloat64)}, 0)});
-  const Mixture next = model.forward(whole.x).mixture;
+  const Mixture next = model.mixtures(whole.x).mixture;
   test::check_close(together.y.slice(0, 1, 2).slice(1, 0, 1),
                     values_of(most_probable_mean(next).slice(0, 2, 3)), 1e-13);
 }
