@@ -8,6 +8,8 @@
 #include "nn/lstm_cell.hpp"
 #include "tests/support/autograd_helpers.hpp"
 
+#include <omp.h>
+
 #include <cmath>
 #include <memory>
 
@@ -342,4 +344,34 @@ TEST_CASE_METHOD(FreshTape, "the recurrent layers name what is wrong with their 
   Generator gen(1);
   CHECK_THAT(error_of([&] { nn::GRU({.input_size = 2, .hidden_size = 0}, gen); }),
              Contains("GRU: expected a positive input_size, hidden_size and num_layers"));
+}
+
+TEST_CASE_METHOD(FreshTape,
+                 "a layer's outputs and gradients through time are the same bits on 1 and 2 "
+                 "threads",
+                 "[nn][recurrent]") {
+  const int threads = omp_get_max_threads();
+  for (bool lstm : {false, true}) {
+    INFO((lstm ? "LSTM" : "GRU"));
+    // Big enough that the products and the summed weight gradients run in parallel.
+    auto layer = make(lstm, {.input_size = 16, .hidden_size = 64, .num_layers = 2}, 23, kFloat32);
+    Generator gen(24);
+    const Tensor x = randn({64, 20, 16}, gen);
+    const Tensor mask = nn::mask_from_lengths(std::vector<std::int64_t>(64, 17), 20);
+    std::vector<std::vector<double>> runs;
+    for (int n : {1, 2}) {
+      omp_set_num_threads(n);
+      layer->zero_grad();
+      const Tensor out = layer->forward(x, {}, mask).output;
+      runs.push_back(values_of(out));
+      out.square().sum().backward();
+      for (const Tensor& p : layer->parameters()) {
+        const std::vector<double> g = values_of(p.grad());
+        runs.back().insert(runs.back().end(), g.begin(), g.end());
+      }
+      clear_tape();
+    }
+    omp_set_num_threads(threads);
+    CHECK(runs[0] == runs[1]);
+  }
 }
