@@ -1,6 +1,8 @@
-// libFuzzer target: the CSV reader of the examples and the `mdn` command (examples/common/csv.hpp).
-// Any input must either give a well-formed table or throw tapegrad::Error; anything else (a
-// crash, a sanitizer report, another exception, a table that breaks its own promises) is a bug.
+// libFuzzer target: the CSV reader of the examples and the `mdn` command (examples/common/csv.hpp),
+// in memory, with its dialect options: the input's first byte picks the delimiter (detected, or
+// one of `,` `;` tab `|`, as --delimiter gives it), the rest is the file. Any input must either
+// give a well-formed table or throw tapegrad::Error; anything else (a crash, a sanitizer report,
+// another exception, a table that breaks its own promises) is a bug.
 #include "fuzz_file.hpp"
 
 #include <common/csv.hpp>
@@ -12,10 +14,14 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace tapegrad;
-  const std::string& path = fuzz::scratch_file("csv_fuzz");
-  fuzz::write_bytes(path, data, size);
+  if (size == 0)
+    return 0;
+  constexpr char kDelimiters[] = {0, ',', ';', '\t', '|'};
+  const examples::CsvOptions options{kDelimiters[data[0] % sizeof kDelimiters]};
+  const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   try {
-    examples::Table table = examples::read_csv(path);
+    examples::Table table = examples::parse_csv(text, "input.csv", options);
+    TAPEGRAD_FUZZ_CHECK(options.delimiter == 0 || table.delimiter == options.delimiter);
     // A table is a non-empty header of distinct, non-empty names over equally long columns with
     // at least one row; a cell is NaN exactly when it is recorded as not a number (missing or
     // text), and everything else is finite.

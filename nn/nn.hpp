@@ -3,6 +3,7 @@
 #include "nn/activation.hpp"
 #include "nn/clip_grad.hpp"
 #include "nn/data.hpp"
+#include "nn/distributed.hpp"
 #include "nn/dropout.hpp"
 #include "nn/gradcheck.hpp"
 #include "nn/gru.hpp"
