@@ -8,6 +8,7 @@
 #include "common/csv.hpp"
 
 #include <mdn/fit.hpp>
+#include <mdn/sequence_fit.hpp>
 
 #include <string>
 #include <string_view>
@@ -86,6 +87,22 @@ struct ReportInputs {
   std::uint64_t seed = 1;            // of the samples drawn for the pictures
 };
 std::string report_html(const mdn::FittedModel& model, const ReportInputs& inputs);
+
+// Rows of a table grouped into sequences by the values of one column (mdn_cli/sequence.cpp): each
+// sequence's id (that value) and its rows of the y columns [steps, columns], the sequences in the
+// order their ids first appear, each one's rows in file order.
+struct Sequences {
+  std::vector<double> ids;
+  std::vector<Tensor> series;
+};
+Sequences group_rows(const Table& table, const std::string& column,
+                     const std::vector<std::string>& y_names);
+
+// `mdn fit --sequence`, and `mdn eval` and `mdn sample` given a sequence model, once the flags
+// are read.
+int fit_sequence_command(const Args& args);
+int eval_sequence_command(const Args& args, const mdn::FittedSequenceModel& model);
+int sample_sequence_command(const Args& args, const mdn::FittedSequenceModel& model);
 
 class Plot;
 // The density picture of `mdn plot`, `mdn report` and `mdn demo` (one input, one output): heat

@@ -3,6 +3,8 @@
 #include "mdn_cli/commands.hpp"
 
 #include <mdn/model_file.hpp>
+#include <mdn/sequence_file.hpp>
+#include <nn/serialize.hpp>
 
 #include <fmt/format.h>
 
@@ -17,12 +19,16 @@ Args eval_args() {
               "Scores a model on a CSV file holding its input and output columns: the negative\n"
               "log-likelihood in nats per point in the units of y, RMSE and MAE of the mixture\n"
               "mean, and for one output the CRPS and the share of points inside the central 90%\n"
-              "interval.",
+              "interval. Given a sequence model (mdn fit --sequence), the NLL per step of\n"
+              "p(y_t | y_<t) over the data's sequences.",
               std::move(flags));
 }
 
 int eval_command(Args& args, const std::vector<std::string>& /*positional*/) {
-  const mdn::FittedModel model = mdn::load(args.text("model"));
+  const nn::StateDict state = nn::load_state(args.text("model"));
+  if (mdn::is_sequence_model(state))
+    return eval_sequence_command(args, mdn::sequence_model_from_state(state, args.text("model")));
+  const mdn::FittedModel model = mdn::model_from_state(state, args.text("model"));
   Table table = read_data(args);
   require_model_columns(table, model, args.text("model"), true);
   std::vector<std::string> used = model.x_names;

@@ -50,6 +50,17 @@ Args fit_args() {
       {"checkpoint-every", "N",
        "save the training state every N epochs (0: only when stopped by SIGINT or SIGTERM)", "0"},
       {"resume", "FILE", "continue the run of this checkpoint (same data; its flags by default)"},
+      {"sequence", "COLUMN",
+       "fit a recurrent MDN p(y_t | y_<t) to the sequences this column tells apart (rows in file "
+       "order); --hidden N is then the recurrent layer's size (N,N stacks two)"},
+      {"rnn",
+       "NAME",
+       "the recurrent layer with --sequence: gru or lstm",
+       "gru",
+       false,
+       {"gru", "lstm"}},
+      {"bptt", "N", "with --sequence: steps per chunk of truncated backpropagation through time",
+       "100"},
       {"out", "FILE", "where to write the model", "", true}};
   flags.insert(flags.end(), more.begin(), more.end());
   return Args(
@@ -213,6 +224,13 @@ std::string summary_json(const mdn::FittedModel& fitted, std::int64_t rows, std:
 } // namespace
 
 int fit_command(Args& args, const std::vector<std::string>& /*positional*/) {
+  if (args.given("sequence"))
+    return fit_sequence_command(args);
+  for (const char* flag : {"rnn", "bptt"})
+    if (args.given(flag))
+      fail("mdn fit: --{} needs --sequence COLUMN (a recurrent model of sequences); expected "
+           "--sequence, or no --{}",
+           flag, flag);
   const std::string resume_path = args.given("resume") ? args.text("resume") : "";
   std::optional<mdn::FitCheckpoint> resumed;
   if (!resume_path.empty()) {

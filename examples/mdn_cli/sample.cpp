@@ -2,6 +2,8 @@
 #include "mdn_cli/commands.hpp"
 
 #include <mdn/model_file.hpp>
+#include <mdn/sequence_file.hpp>
+#include <nn/serialize.hpp>
 
 namespace tapegrad::examples {
 
@@ -14,6 +16,9 @@ Args sample_args() {
       {"temperature", "F", "temperature on the mixing weights", "1"},
       {"sigma-temperature", "F", "temperature on the component scales", "1"},
       {"seed", "N", "seed of the draws", "1"},
+      {"steps", "N",
+       "with a sequence model (mdn fit --sequence): continue each sequence of the data by N "
+       "steps, --n times"},
       {"out", "FILE", "samples as CSV (- writes standard output)", "", true}};
   flags.insert(flags.end(), more.begin(), more.end());
   return Args(
@@ -22,16 +27,24 @@ Args sample_args() {
       "long form: row (counted from 0 among the file's data rows), sample, the inputs, the\n"
       "drawn outputs. --temperature softens (> 1) or sharpens (< 1) the choice of component;\n"
       "--sigma-temperature widens or narrows each Gaussian. Both at 0 give the mean of the\n"
-      "most probable component.",
+      "most probable component. Given a sequence model, it continues each sequence of the\n"
+      "data by --steps drawn steps instead.",
       std::move(flags));
 }
 
 int sample_command(Args& args, const std::vector<std::string>& /*positional*/) {
+  const nn::StateDict state = nn::load_state(args.text("model"));
+  if (mdn::is_sequence_model(state))
+    return sample_sequence_command(args, mdn::sequence_model_from_state(state, args.text("model")));
+  if (args.given("steps"))
+    fail(
+        "mdn sample: --steps needs a sequence model (mdn fit --sequence); {} is a feed-forward one",
+        args.text("model"));
   const std::int64_t count = args.integer("n", 1);
   const mdn::SampleOptions options{args.number("temperature", 0),
                                    args.number("sigma-temperature", 0)};
   Generator gen(static_cast<std::uint64_t>(args.integer("seed", 0)));
-  const mdn::FittedModel model = mdn::load(args.text("model"));
+  const mdn::FittedModel model = mdn::model_from_state(state, args.text("model"));
   Table table = read_data(args);
   require_model_columns(table, model, args.text("model"), false);
   use_columns(table, model.x_names, args);
