@@ -1,5 +1,8 @@
 #include "autograd/broadcast.hpp"
 
+#include <algorithm>
+#include <span>
+
 namespace tapegrad {
 
 kernels::BroadcastPlan broadcast_plan(const Shape& a, const Shape& b, const Shape& out) {
@@ -18,6 +21,20 @@ kernels::BroadcastPlan broadcast_plan(const Shape& a, const Shape& b, const Shap
     stride_b *= size_b;
   }
   return plan;
+}
+
+BatchPlan plan_batches(const Shape& a, const Shape& b, const char* op) {
+  const Shape a_batch(std::span<const std::int64_t>(a.begin(), a.end() - 2));
+  const Shape b_batch(std::span<const std::int64_t>(b.begin(), b.end() - 2));
+  for (int i = 1; i <= std::min(a_batch.rank(), b_batch.rank()); ++i) {
+    const std::int64_t sa = a_batch[a_batch.rank() - i], sb = b_batch[b_batch.rank() - i];
+    if (sa != sb && sa != 1 && sb != 1)
+      fail("{}: the batch axes of {} and {} do not broadcast (sizes {} and {}; expected equal "
+           "sizes or a 1)",
+           op, a, b, sa, sb);
+  }
+  const Shape shape = broadcast_shapes(a_batch, b_batch, op);
+  return {shape, broadcast_plan(a_batch, b_batch, shape)};
 }
 
 } // namespace tapegrad

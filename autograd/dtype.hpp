@@ -45,16 +45,27 @@ template <> constexpr DType dtype_of<std::int64_t>() {
   return DType::Int64;
 }
 
+// Thrown by Tensor::data_ptr<T>() when the tensor does not hold T: an op was given tensors of two
+// dtypes. dispatch_floating, which knows the op's name, puts it in front of the message.
+class DTypeMismatch : public Error {
+public:
+  using Error::Error;
+};
+
 // Calls f.template operator()<T>() with T the C++ type of a floating dtype, so that one generic
 // lambda serves float32 and float64: dispatch_floating(x.dtype(), "exp", [&]<class T>() { ... }).
 template <class F> decltype(auto) dispatch_floating(DType dtype, std::string_view op, F&& f) {
-  switch (dtype) {
-  case DType::Float32:
-    return f.template operator()<float>();
-  case DType::Float64:
-    return f.template operator()<double>();
-  case DType::Int64:
-    break;
+  try {
+    switch (dtype) {
+    case DType::Float32:
+      return f.template operator()<float>();
+    case DType::Float64:
+      return f.template operator()<double>();
+    case DType::Int64:
+      break;
+    }
+  } catch (const DTypeMismatch& mismatch) {
+    fail("{}: {}", op, mismatch.what());
   }
   fail("{}: expected a float32 or float64 tensor, got {}", op, dtype_name(dtype));
 }

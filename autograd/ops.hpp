@@ -16,6 +16,9 @@ TAPEGRAD_UNARY_OPS(TAPEGRAD_DECLARE_UNARY_)
 TAPEGRAD_BINARY_OPS(TAPEGRAD_DECLARE_BINARY_)
 #undef TAPEGRAD_DECLARE_BINARY_
 
+// NaN in gives NaN out everywhere, as in PyTorch: relu, clamp, maximum and minimum included
+// (maximum(NaN, 1) is NaN, unlike std::fmax). At a tie maximum and minimum split the gradient
+// evenly between a and b; at a NaN both get the full gradient (as PyTorch's).
 Tensor pow(const Tensor& x, double exponent);
 Tensor clamp(const Tensor& x, double min, double max);
 // x above 0, alpha (e^x - 1) below, as torch.nn.functional.elu.
@@ -35,29 +38,81 @@ Tensor operator-(double s, const Tensor& x);
 Tensor operator*(double s, const Tensor& x);
 Tensor operator/(double s, const Tensor& x);
 
-// Reductions: over all elements (a scalar of shape []), or along one axis.
+// out = a where condition is non-zero (NaN counts as non-zero), b elsewhere; the three broadcast
+// together, and the condition may have any dtype. Differentiable in a and b.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+
+// Reductions: over all elements (a scalar of shape []), or along one axis. A 0-D tensor reduces
+// over axis 0 or -1 as if it had one axis of size 1, as in PyTorch. A NaN in a reduced run makes
+// its result NaN (max and min too: the first NaN, and its index, win).
 Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim = false);
 Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim = false);
-Tensor max(const Tensor& x); // values only; ties share the gradient, as torch.amax
-Tensor max(const Tensor& x, std::int64_t axis, bool keepdim = false);
+// amax and amin: values only; entries that tie for the extreme share its gradient evenly.
+Tensor amax(const Tensor& x);
+Tensor amax(const Tensor& x, std::int64_t axis, bool keepdim = false);
+Tensor amin(const Tensor& x);
+Tensor amin(const Tensor& x, std::int64_t axis, bool keepdim = false);
+// max(x) and min(x) are amax(x) and amin(x). Along an axis they return the values and the index
+// of each (the first, among ties), as torch.max(x, dim); the gradient goes to that index only.
+Tensor max(const Tensor& x);
+ValuesAndIndices max(const Tensor& x, std::int64_t axis, bool keepdim = false);
+Tensor min(const Tensor& x);
+ValuesAndIndices min(const Tensor& x, std::int64_t axis, bool keepdim = false);
+// The int64 index of the first extreme (or first NaN), in the flattened tensor or along an axis.
+Tensor argmax(const Tensor& x);
+Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);
+Tensor argmin(const Tensor& x);
+Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);
 // log(sum(exp(x))) and x - logsumexp(x), shifted by the maximum: finite for inputs of ±1e4.
 Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdim = false);
 Tensor log_softmax(const Tensor& x, std::int64_t axis);
 Tensor softmax(const Tensor& x, std::int64_t axis);
 
-// Linear algebra. matmul takes 1-D, 2-D and 3-D (batched) operands; a 2-D operand is shared by
-// every batch of a 3-D one.
+// Linear algebra. matmul follows torch.matmul: two 1-D operands give their dot product; a 1-D left
+// operand is a row and a 1-D right operand a column, the added axis removed from the result;
+// otherwise the last two axes multiply as matrices and the leading (batch) axes broadcast, as in
+// [7, 5] x [4, 1, 5, 3] -> [4, 1, 7, 3].
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor transpose(const Tensor& x, std::int64_t axis0, std::int64_t axis1);
 // x W^T + b for x [n, in], W [out, in] and b [out] (or an undefined tensor: no bias), as
 // torch.nn.functional.linear, in one record: no transposed copy of W, the bias added by the GEMM,
 // and dW accumulated by the GEMM straight into W's gradient slot.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
-// X = L^-1 B for lower-triangular L [..., d, d] and B [..., d, n] with the same leading axes, as
-// torch.linalg.solve_triangular(L, B, upper=False); the strict upper triangle of L is not read.
-Tensor solve_triangular(const Tensor& l, const Tensor& b);
+
+// How solve_triangular reads A, as torch.linalg.solve_triangular's keywords plus a transpose:
+//   upper          A is upper-triangular (default: lower); the other triangle is never read
+//   transpose      solve with A^T instead of A
+//   left           solve op(A) X = B (default), or X op(A) = B when false
+//   unitriangular  A's diagonal is taken as ones and not read
+struct SolveTriangularOptions {
+  bool upper = false;
+  bool transpose = false;
+  bool left = true;
+  bool unitriangular = false;
+};
+// X with op(A) X = B for triangular A [..., d, d] and B [..., d, n] (B [..., n, d] when solving
+// from the right); the batch axes broadcast. A zero or infinite diagonal entry is an error (the
+// system is singular); NaN propagates. solve_triangular(L, B, {.upper = true}).
+Tensor solve_triangular(const Tensor& a, const Tensor& b,
+                        const SolveTriangularOptions& options = {});
+
+// Matrix structure, on the last two axes (tril, triu) or on two chosen axes (diagonal), as in
+// PyTorch. `diagonal`/`offset` k selects the k-th diagonal: 0 the main one, k > 0 above it.
+Tensor tril(const Tensor& x, std::int64_t diagonal = 0); // zeroes the entries above diagonal k
+Tensor triu(const Tensor& x, std::int64_t diagonal = 0); // zeroes the entries below diagonal k
+// The k-th diagonal of the matrices spanned by axes dim1 and dim2, as a new last axis: [B, n, n]
+// -> [B, n] for diagonal(x, 0, -2, -1).
+Tensor diagonal(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = 0,
+                std::int64_t dim2 = 1);
+// The inverse picture: the last axis of x becomes the k-th diagonal of new matrices on axes dim1
+// and dim2 of the output, zero elsewhere: [B, n] -> [B, n, n].
+Tensor diag_embed(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = -2,
+                  std::int64_t dim2 = -1);
+// torch.diag: a 1-D x becomes a matrix with x on its k-th diagonal; a 2-D x gives its k-th
+// diagonal.
+Tensor diag(const Tensor& x, std::int64_t diagonal = 0);
 
 // Shapes and indexing.
 // One size may be -1, inferred from the others. Shares x's storage.

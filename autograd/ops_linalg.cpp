@@ -1,58 +1,100 @@
 // Matrix products and transposes. matmul's three products (forward, dA, dB) are all the one
-// GEMM kernel with transpose flags, so no transposed copy is ever made.
+// GEMM kernel with transpose flags, so no transposed copy is ever made; batch axes broadcast by
+// walking the batch with a BroadcastPlan, so no operand is ever expanded either.
+#include "autograd/broadcast.hpp"
 #include "autograd/kernels/elementwise.hpp"
 #include "autograd/kernels/gemm.hpp"
 #include "autograd/kernels/reduce_simd.hpp"
 #include "autograd/ops.hpp"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 namespace tapegrad {
 
 namespace {
 
-// C_i = A_i B_i over a batch, where a 2-D operand or a batch of one is shared by every batch.
-//   a: [batch, m, k] or [m, k]     b: [batch, k, n] or [k, n]     c: [batch, m, n] or [m, n]
+// For a backward whose kernel can add its result in place (a GEMM with beta = 1): calls
+// write(slot, accumulate) with the input's gradient slot and accumulate = true, or, when the slot
+// is still empty, with a new buffer of the input's shape to overwrite (accumulate = false), which
+// then becomes the slot. Saves the temporary and the pass of accumulate_grad. Does nothing if the
+// input does not require grad.
+template <class Write> void accumulate_grad_in_place(const Tensor& input, Write&& write) {
+  TensorImpl& target = *input.impl();
+  if (!target.requires_grad)
+    return;
+  if (target.grad) {
+    write(Tensor(target.grad), true);
+    return;
+  }
+  Tensor slot = empty(target.shape, target.dtype);
+  write(slot, false);
+  target.grad = slot.impl_ptr();
+}
+
+// C_i = A_i B_i for every output matrix i of the broadcast batch;  dL/dA_i = dL/dC_i B_i^T and
+// dL/dB_i = A_i^T dL/dC_i, summed over the outputs that share A_i (or B_i).
+//   a: [..., m, k]     b: [..., k, n]     c: [broadcast batch..., m, n]
 Tensor batched_matmul(const Tensor& a, const Tensor& b) {
-  const std::int64_t a_batch = a.dim() == 3 ? a.size(0) : 1, b_batch = b.dim() == 3 ? b.size(0) : 1;
-  const std::int64_t batch = std::max(a_batch, b_batch);
   const std::int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
-  if (b.size(-2) != k || (a_batch != b_batch && a_batch != 1 && b_batch != 1))
-    fail(
-        "matmul: shapes {} and {} do not multiply (expected [..., m, k] and [..., k, n] with batch "
-        "sizes that are equal or 1)",
-        a.shape(), b.shape());
+  if (b.size(-2) != k)
+    fail("matmul: shapes {} and {} do not multiply (expected [..., m, k] and [..., k, n])",
+         a.shape(), b.shape());
   if (a.dtype() != b.dtype())
     fail("matmul: dtypes differ ({} and {}); convert one with .to()", a.dtype(), b.dtype());
-  // A batch of one, or a 2-D operand, is shared by every batch: it steps by 0.
-  const std::int64_t a_step = a_batch == batch && batch > 1 ? m * k : 0;
-  const std::int64_t b_step = b_batch == batch && batch > 1 ? k * n : 0;
-  Tensor c = empty(a.dim() == 3 || b.dim() == 3 ? Shape{batch, m, n} : Shape{m, n}, a.dtype());
+  const BatchPlan batches = plan_batches(a.shape(), b.shape(), "matmul");
+  Shape out_shape = batches.shape;
+  out_shape.push_back(m);
+  out_shape.push_back(n);
+  if (out_shape.numel() == 0 || k == 0) {
+    // Nothing to multiply (an empty batch or matrix) or sums of nothing: C is zeros, and so are
+    // the gradients, for which the GEMM is never called.
+    return record("matmul", zeros(out_shape, a.dtype()), {a, b}, [a, b](const Tensor&) {
+      accumulate_grad(a, zeros_like(a));
+      accumulate_grad(b, zeros_like(b));
+    });
+  }
+  Tensor c = empty(out_shape, a.dtype());
   dispatch_floating(a.dtype(), "matmul", [&]<class T>() {
     const kernels::GemmArgs args{false, false, m, n, k, k, n, n};
-    for (std::int64_t i = 0; i < batch; ++i)
-      kernels::gemm<T>(args, T(1), a.data_ptr<T>() + i * a_step, b.data_ptr<T>() + i * b_step, T(0),
-                       c.data_ptr<T>() + i * m * n);
+    kernels::for_each_broadcast(
+        batches.plan, [&](std::int64_t i, std::int64_t ia, std::int64_t ib) {
+          kernels::gemm<T>(args, T(1), a.data_ptr<T>() + ia * m * k, b.data_ptr<T>() + ib * k * n,
+                           T(0), c.data_ptr<T>() + i * m * n);
+        });
   });
-  return record("matmul", c, {a, b}, [a, b, batch, m, k, n, a_step, b_step](const Tensor& gc) {
+  return record("matmul", c, {a, b}, [a, b, m, k, n](const Tensor& gc) {
+    const kernels::BroadcastPlan plan = plan_batches(a.shape(), b.shape(), "matmul").plan;
     dispatch_floating(a.dtype(), "matmul", [&]<class T>() {
-      const T* gc_data = gc.data_ptr<T>();
-      if (a.requires_grad()) { // dA_i = dC_i B_i^T, summed over the batch when A is shared
-        Tensor ga = empty_like(a);
-        const kernels::GemmArgs args{false, true, m, k, n, n, n, k};
-        for (std::int64_t i = 0; i < batch; ++i)
-          kernels::gemm<T>(args, T(1), gc_data + i * m * n, b.data_ptr<T>() + i * b_step,
-                           T(a_step == 0 && i > 0), ga.data_ptr<T>() + i * a_step);
-        accumulate_grad(a, std::move(ga));
-      }
-      if (b.requires_grad()) { // dB_i = A_i^T dC_i, summed over the batch when B is shared
-        Tensor gb = empty_like(b);
-        const kernels::GemmArgs args{true, false, k, n, m, k, n, n};
-        for (std::int64_t i = 0; i < batch; ++i)
-          kernels::gemm<T>(args, T(1), a.data_ptr<T>() + i * a_step, gc_data + i * m * n,
-                           T(b_step == 0 && i > 0), gb.data_ptr<T>() + i * b_step);
-        accumulate_grad(b, std::move(gb));
-      }
+      const T* g = gc.data_ptr<T>();
+      // Runs product(i, ia, ib) -> {left, right} for each output matrix i and writes it into the
+      // input's gradient matrix (ia for a, ib for b): the first product written there overwrites
+      // it (beta = 0), later ones add to it (beta = 1), in the order of the output's batches.
+      const auto gemm_into = [&](const Tensor& input, bool for_a, const kernels::GemmArgs& args,
+                                 auto product) {
+        Tensor grad = empty_like(input);
+        std::vector<bool> written(static_cast<std::size_t>(input.shape().outer(input.dim() - 2)),
+                                  false);
+        kernels::for_each_broadcast(plan, [&](std::int64_t i, std::int64_t ia, std::int64_t ib) {
+          const auto slot = static_cast<std::size_t>(for_a ? ia : ib);
+          const auto [left, right] = product(i, ia, ib);
+          kernels::gemm<T>(args, T(1), left, right, T(written[slot] ? 1 : 0),
+                           grad.data_ptr<T>() + static_cast<std::int64_t>(slot) * args.m * args.n);
+          written[slot] = true;
+        });
+        accumulate_grad(input, std::move(grad));
+      };
+      if (a.requires_grad()) // dA_i = dC_i B_i^T
+        gemm_into(a, true, {false, true, m, k, n, n, n, k},
+                  [&](std::int64_t i, std::int64_t, std::int64_t ib) {
+                    return std::pair{g + i * m * n, b.data_ptr<T>() + ib * k * n};
+                  });
+      if (b.requires_grad()) // dB_i = A_i^T dC_i
+        gemm_into(b, false, {true, false, k, n, m, k, n, n},
+                  [&](std::int64_t i, std::int64_t ia, std::int64_t) {
+                    return std::pair{a.data_ptr<T>() + ia * m * k, g + i * m * n};
+                  });
     });
   });
 }
@@ -62,8 +104,9 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   if (!is_floating(a.dtype()) || !is_floating(b.dtype()))
     fail("matmul: expected float32 or float64 tensors, got {} and {}", a.dtype(), b.dtype());
-  if (a.dim() < 1 || a.dim() > 3 || b.dim() < 1 || b.dim() > 3)
-    fail("matmul: expected 1-D, 2-D or 3-D tensors, got shapes {} and {}", a.shape(), b.shape());
+  if (a.dim() < 1 || b.dim() < 1)
+    fail("matmul: expected tensors of at least 1 dimension, got shapes {} and {}", a.shape(),
+         b.shape());
   // Vectors, as NumPy: a 1-D left operand is a row, a 1-D right operand a column, and the added
   // axis is removed from the result; two vectors give their dot product, of shape [].
   if (a.dim() == 1 && b.dim() == 1)

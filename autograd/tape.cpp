@@ -1,137 +1,88 @@
 #include "autograd/tape.hpp"
 
-#include "autograd/ops.hpp"
+#include "autograd/kernels/elementwise.hpp"
 
 #include <atomic>
-#include <cmath>
 
 namespace tapegrad {
 
-namespace {
-thread_local bool grad_enabled = true;
-std::atomic<bool> anomaly_enabled{false};
-} // namespace
-
-Tape& Tape::current() {
-  thread_local Tape tape;
-  return tape;
+std::uint64_t Tape::new_generation() {
+  static std::atomic<std::uint64_t> next{1}; // once per step and thread, never per record
+  return next++;
 }
 
 void Tape::clear() {
-  for (TapeRecord& record : records_) {
-    // The output is a temporary: free its gradient slot and forget its history, so that it acts
-    // as a constant if it is used again.
-    TensorImpl& out = *record.output;
-    out.grad.reset();
-    out.record = -1;
-    out.requires_grad = false;
+  for (TapeRecord& record : records_) { // each output becomes a constant: no slot, no history
+    record.output->grad.reset();
+    record.output->record = TensorImpl::kCleared;
+    record.output->requires_grad = false;
   }
   records_.clear();
-  walked_ = false;
-  ++generation_;
+  walked_ = retained_ = false;
+  generation_ = new_generation();
 }
 
-void clear_tape() {
-  Tape::current().clear();
-}
-
-void Tape::append(TapeRecord record) {
+void Tape::append(const char* op, const Tensor& output, std::span<const Tensor> inputs,
+                  BackwardFunction backward) {
   if (walked_)
-    fail("{}: the tape was already walked by backward(); call tapegrad::clear_tape() before "
-         "recording the next step (or compute this under a NoGradGuard)",
-         record.op);
-  TensorImpl& out = *record.output;
-  out.requires_grad = true;
-  out.record = static_cast<std::int64_t>(records_.size());
-  out.tape_generation = generation_;
+    fail("{}: the tape was already walked; call tapegrad::clear_tape() to record more", op);
+  TapeRecord record{op, {}, output.impl_ptr(), std::move(backward)};
+  for (const Tensor& input : inputs) {
+    if (input.impl()->record >= 0 && input.impl()->tape_generation != generation_)
+      fail("{}: an input was recorded on another thread's tape (detach() it to use it here)", op);
+    record.inputs.push_back(input.impl_ptr());
+  }
+  output.impl()->requires_grad = true;
+  output.impl()->record = static_cast<std::int64_t>(records_.size());
+  output.impl()->tape_generation = generation_;
   records_.push_back(std::move(record));
 }
 
-void Tape::run_backward(const Tensor& root, const Tensor& seed) {
-  TensorImpl& out = *root.impl();
-  if (!out.requires_grad)
-    fail("backward: the tensor of shape {} does not require grad (no input of its computation has "
-         "requires_grad set, or it was computed under a NoGradGuard)",
-         out.shape);
-  if (walked_)
-    fail("backward: the tape was already walked; a step can be walked once (call "
-         "tapegrad::clear_tape() and record the forward pass again)");
-  const bool is_leaf = out.record < 0;
-  if (!is_leaf && out.tape_generation != generation_)
+void Tape::check_backward_root(const TensorImpl& root, const Tensor& seed) const {
+  if (root.record == TensorImpl::kCleared)
     fail("backward: the history of this tensor was cleared by clear_tape(); record it again");
-  if (seed.defined()) {
-    if (!(seed.shape() == out.shape) || seed.dtype() != out.dtype)
-      fail("backward: the seed gradient has shape {} and dtype {}, expected shape {} and dtype {}",
-           seed.shape(), seed.dtype(), out.shape, out.dtype);
-  } else if (out.shape.numel() != 1) {
+  if (!root.requires_grad)
+    fail("backward: the tensor of shape {} does not require grad (nothing it came from does, or "
+         "it was computed under a NoGradGuard)",
+         root.shape);
+  if (root.record >= 0 && root.tape_generation != generation_)
+    fail("backward: the tensor was recorded on another thread's tape; call backward() on the "
+         "thread that recorded it");
+  if (walked_)
+    fail("backward: the tape was already walked; pass retain_graph = true to walk it again, or "
+         "call tapegrad::clear_tape() and record the forward pass again");
+  if (seed.defined() && (!(seed.shape() == root.shape) || seed.dtype() != root.dtype))
+    fail("backward: the seed gradient has shape {} and dtype {}, expected shape {} and dtype {}",
+         seed.shape(), seed.dtype(), root.shape, root.dtype);
+  if (!seed.defined() && root.shape.numel() != 1)
     fail("backward: the output has shape {}; backward() without a seed needs a one-element tensor "
-         "(pass a gradient of the output's shape, or reduce it with sum() or mean())",
-         out.shape);
-  }
+         "(pass a seed of that shape, or reduce with sum() or mean())",
+         root.shape);
+}
 
+void Tape::run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
+  TensorImpl& out = *root.impl();
+  check_backward_root(out, seed);
   NoGradGuard no_grad; // backward closures compute with tensors but record nothing
+  if (retained_)       // each walk starts from empty temporaries, as the first one did
+    for (TapeRecord& record : records_)
+      record.output->grad.reset();
   accumulate_grad(root, seed.defined() ? seed.clone() : ones(out.shape, out.dtype));
-  if (is_leaf)
-    return;
-  walked_ = true;
-  const bool check = is_anomaly_enabled();
+  if (out.record < 0)
+    return; // a leaf: its gradient is the seed
+  walked_ = !retain_graph;
+  retained_ = retain_graph;
   for (std::int64_t i = out.record; i >= 0; --i) {
     TapeRecord& record = records_[static_cast<std::size_t>(i)];
     if (!record.output->grad)
       continue; // not on a path to the root
     record.backward(Tensor(record.output->grad));
-    if (check)
+    if (is_anomaly_enabled())
       for (const auto& input : record.inputs)
         if (input->grad)
-          detail::check_finite(Tensor(input->grad), record.op, "gradient");
+          detail::check_gradient(Tensor(input->grad), record.op);
   }
 }
-
-bool GradMode::is_enabled() {
-  return grad_enabled;
-}
-void GradMode::set_enabled(bool enabled) {
-  grad_enabled = enabled;
-}
-
-void set_detect_anomaly(bool enabled) {
-  anomaly_enabled = enabled;
-}
-bool is_anomaly_enabled() {
-  return anomaly_enabled.load(std::memory_order_relaxed);
-}
-
-namespace detail {
-
-bool any_requires_grad(std::span<const Tensor> inputs) {
-  for (const Tensor& input : inputs)
-    if (input.requires_grad())
-      return true;
-  return false;
-}
-
-void check_finite(const Tensor& tensor, const char* op, const char* what) {
-  if (!is_floating(tensor.dtype()))
-    return;
-  dispatch_floating(tensor.dtype(), op, [&]<class T>() {
-    const T* data = tensor.data_ptr<T>();
-    const std::int64_t n = tensor.numel();
-    for (std::int64_t i = 0; i < n; ++i)
-      if (!std::isfinite(data[i]))
-        fail("anomaly: {} produced a non-finite {} ({} at flat index {} of shape {})", op, what,
-             data[i], i, tensor.shape());
-  });
-}
-
-void append_record(const char* op, const Tensor& output, std::span<const Tensor> inputs,
-                   BackwardFunction backward) {
-  TapeRecord record{op, {}, output.impl_ptr(), std::move(backward)};
-  for (const Tensor& input : inputs)
-    record.inputs.push_back(input.impl_ptr());
-  Tape::current().append(std::move(record));
-}
-
-} // namespace detail
 
 void accumulate_grad(const Tensor& input, Tensor grad) {
   TensorImpl& target = *input.impl();
@@ -152,12 +103,7 @@ void accumulate_grad(const Tensor& input, Tensor grad) {
     return;
   }
   dispatch_floating(target.dtype, "backward", [&]<class T>() {
-    T* __restrict into = static_cast<T*>(target.grad->data());
-    const T* __restrict from = grad.data_ptr<T>();
-    const std::int64_t n = grad.numel();
-#pragma omp simd
-    for (std::int64_t i = 0; i < n; ++i)
-      into[i] += from[i];
+    kernels::add_into(static_cast<T*>(target.grad->data()), grad.data_ptr<T>(), grad.numel());
   });
 }
 

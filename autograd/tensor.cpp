@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <ostream>
+#include <type_traits>
 
 namespace tapegrad {
 
@@ -58,6 +59,7 @@ Tensor& Tensor::requires_grad_(bool requires_grad) {
   if (requires_grad && !is_floating(dtype()))
     fail("requires_grad_: only floating tensors can require grad, got {}", dtype());
   impl_->requires_grad = requires_grad;
+  impl_->record = -1; // a tensor whose history clear_tape() dropped becomes a plain leaf again
   return *this;
 }
 
@@ -73,8 +75,8 @@ void Tensor::zero_grad() {
               g.shape.numel() * static_cast<std::int64_t>(dtype_size(g.dtype)), 0);
 }
 
-void Tensor::backward(const Tensor& gradient) const {
-  Tape::current().run_backward(*this, gradient);
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  Tape::current().run_backward(*this, gradient, retain_graph);
 }
 
 Tensor Tensor::detach() const {
@@ -105,8 +107,14 @@ void convert(const Tensor& from, const Tensor& to) {
       const S* src = from.data_ptr<S>();
       D* dst = to.data_ptr<D>();
       const std::int64_t n = from.numel();
-      for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t i = 0; i < n; ++i) {
+        // A float outside int64's range (NaN and Inf included) has no integer value: converting
+        // it would be undefined behaviour.
+        if constexpr (std::is_integral_v<D> && !std::is_integral_v<S>)
+          if (!(src[i] >= S(-0x1p63) && src[i] < S(0x1p63)))
+            fail("to: {} at flat index {} has no int64 value", src[i], i);
         dst[i] = static_cast<D>(src[i]);
+      }
     });
   });
 }
@@ -162,6 +170,21 @@ Tensor ones_like(const Tensor& like) {
 }
 Tensor scalar_tensor(double value, DType dtype) {
   return full(Shape{}, value, dtype);
+}
+
+Tensor eye(std::int64_t n, DType dtype) {
+  return eye(n, n, dtype);
+}
+
+Tensor eye(std::int64_t n, std::int64_t m, DType dtype) {
+  if (n < 0 || m < 0)
+    fail("eye: expected non-negative sizes, got {} and {}", n, m);
+  Tensor t = zeros({n, m}, dtype);
+  dispatch_all(dtype, [&]<class T>() {
+    for (std::int64_t i = 0; i < std::min(n, m); ++i)
+      t.data_ptr<T>()[i * m + i] = T(1);
+  });
+  return t;
 }
 
 Tensor tensor(std::initializer_list<double> values, DType dtype) {
@@ -273,8 +296,38 @@ Tensor Tensor::mean(std::int64_t axis, bool keepdim) const {
 Tensor Tensor::max() const {
   return tapegrad::max(*this);
 }
-Tensor Tensor::max(std::int64_t axis, bool keepdim) const {
+ValuesAndIndices Tensor::max(std::int64_t axis, bool keepdim) const {
   return tapegrad::max(*this, axis, keepdim);
+}
+Tensor Tensor::min() const {
+  return tapegrad::min(*this);
+}
+ValuesAndIndices Tensor::min(std::int64_t axis, bool keepdim) const {
+  return tapegrad::min(*this, axis, keepdim);
+}
+Tensor Tensor::amax() const {
+  return tapegrad::amax(*this);
+}
+Tensor Tensor::amax(std::int64_t axis, bool keepdim) const {
+  return tapegrad::amax(*this, axis, keepdim);
+}
+Tensor Tensor::amin() const {
+  return tapegrad::amin(*this);
+}
+Tensor Tensor::amin(std::int64_t axis, bool keepdim) const {
+  return tapegrad::amin(*this, axis, keepdim);
+}
+Tensor Tensor::argmax() const {
+  return tapegrad::argmax(*this);
+}
+Tensor Tensor::argmax(std::int64_t axis, bool keepdim) const {
+  return tapegrad::argmax(*this, axis, keepdim);
+}
+Tensor Tensor::argmin() const {
+  return tapegrad::argmin(*this);
+}
+Tensor Tensor::argmin(std::int64_t axis, bool keepdim) const {
+  return tapegrad::argmin(*this, axis, keepdim);
 }
 Tensor Tensor::logsumexp(std::int64_t axis, bool keepdim) const {
   return tapegrad::logsumexp(*this, axis, keepdim);
@@ -292,14 +345,28 @@ Tensor Tensor::transpose(std::int64_t axis0, std::int64_t axis1) const {
   return tapegrad::transpose(*this, axis0, axis1);
 }
 Tensor Tensor::t() const {
-  if (dim() != 2)
-    fail("t: expected a 2-D tensor, got shape {}", shape());
-  return tapegrad::transpose(*this, 0, 1);
+  if (dim() > 2)
+    fail("t: expected a tensor of at most 2 dimensions, got shape {} (mT() transposes the last "
+         "two axes)",
+         shape());
+  return dim() == 2 ? tapegrad::transpose(*this, 0, 1) : *this; // as PyTorch: 0-D, 1-D unchanged
 }
 Tensor Tensor::mT() const {
   if (dim() < 2)
     fail("mT: expected at least 2 dimensions, got shape {}", shape());
   return tapegrad::transpose(*this, -2, -1);
+}
+Tensor Tensor::tril(std::int64_t diagonal) const {
+  return tapegrad::tril(*this, diagonal);
+}
+Tensor Tensor::triu(std::int64_t diagonal) const {
+  return tapegrad::triu(*this, diagonal);
+}
+Tensor Tensor::diagonal(std::int64_t offset, std::int64_t dim1, std::int64_t dim2) const {
+  return tapegrad::diagonal(*this, offset, dim1, dim2);
+}
+Tensor Tensor::diag_embed(std::int64_t offset, std::int64_t dim1, std::int64_t dim2) const {
+  return tapegrad::diag_embed(*this, offset, dim1, dim2);
 }
 Tensor Tensor::reshape(const Shape& shape) const {
   return tapegrad::reshape(*this, shape.vec());

@@ -18,6 +18,7 @@
 namespace tapegrad {
 
 struct TensorImpl;
+struct ValuesAndIndices;
 
 class Tensor {
 public:
@@ -45,7 +46,9 @@ public:
   bool is_leaf() const;
   Tensor grad() const; // undefined until a backward pass reaches this tensor
   void zero_grad();    // fills an existing gradient with zeros, keeping its buffer
-  void backward(const Tensor& gradient = Tensor()) const;
+  // Walks the tape back from this tensor (see tape.hpp). retain_graph keeps the tape walkable, so
+  // that backward() can run again over the same records, as PyTorch's.
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
   Tensor detach() const; // same storage, no history
   const std::string& name() const;
   Tensor& set_name(std::string name); // shown by to_dot and the tape trace
@@ -64,14 +67,28 @@ public:
   Tensor mean() const;
   Tensor mean(std::int64_t axis, bool keepdim = false) const;
   Tensor max() const;
-  Tensor max(std::int64_t axis, bool keepdim = false) const;
+  ValuesAndIndices max(std::int64_t axis, bool keepdim = false) const;
+  Tensor min() const;
+  ValuesAndIndices min(std::int64_t axis, bool keepdim = false) const;
+  Tensor amax() const;
+  Tensor amax(std::int64_t axis, bool keepdim = false) const;
+  Tensor amin() const;
+  Tensor amin(std::int64_t axis, bool keepdim = false) const;
+  Tensor argmax() const;
+  Tensor argmax(std::int64_t axis, bool keepdim = false) const;
+  Tensor argmin() const;
+  Tensor argmin(std::int64_t axis, bool keepdim = false) const;
   Tensor logsumexp(std::int64_t axis, bool keepdim = false) const;
   Tensor log_softmax(std::int64_t axis) const;
   Tensor softmax(std::int64_t axis) const;
   Tensor matmul(const Tensor& other) const;
   Tensor transpose(std::int64_t axis0, std::int64_t axis1) const;
-  Tensor t() const;                         // transpose of a 2-D tensor
-  Tensor mT() const;                        // transpose of the last two axes
+  Tensor t() const;  // transpose of a 2-D tensor; a 0-D or 1-D tensor is returned as it is
+  Tensor mT() const; // transpose of the last two axes
+  Tensor tril(std::int64_t diagonal = 0) const;
+  Tensor triu(std::int64_t diagonal = 0) const;
+  Tensor diagonal(std::int64_t offset = 0, std::int64_t dim1 = 0, std::int64_t dim2 = 1) const;
+  Tensor diag_embed(std::int64_t offset = 0, std::int64_t dim1 = -2, std::int64_t dim2 = -1) const;
   Tensor reshape(const Shape& shape) const; // one size may be -1: inferred
   Tensor reshape(std::initializer_list<std::int64_t> shape) const;
   Tensor unsqueeze(std::int64_t axis) const;
@@ -94,14 +111,24 @@ private:
   std::shared_ptr<TensorImpl> impl_;
 };
 
+// What max(x, axis) and min(x, axis) return, as torch.max(x, dim) does: the values, and the
+// position along the axis (int64) each was found at. auto [values, indices] = max(x, 1);
+struct ValuesAndIndices {
+  Tensor values;
+  Tensor indices;
+};
+
 struct TensorImpl {
+  // record: -1 for a leaf, this for a tensor whose history clear_tape() dropped (a constant now).
+  static constexpr std::int64_t kCleared = -2;
+
   Shape shape;
   DType dtype = kFloat32;
   std::shared_ptr<Storage> storage;
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad; // the gradient slot
-  // The tape record that produced this tensor, valid while the tape's generation equals
-  // tape_generation; -1 for leaves.
+  // The index of the tape record that produced this tensor, on the tape whose generation is
+  // tape_generation (generations are unique across all threads' tapes and steps).
   std::int64_t record = -1;
   std::uint64_t tape_generation = 0;
   std::string name;
@@ -125,6 +152,9 @@ Tensor empty_like(const Tensor& like);
 Tensor zeros_like(const Tensor& like);
 Tensor ones_like(const Tensor& like);
 Tensor scalar_tensor(double value, DType dtype = kFloat32);
+// The n x m identity matrix (ones on the diagonal), as torch.eye.
+Tensor eye(std::int64_t n, DType dtype = kFloat32);
+Tensor eye(std::int64_t n, std::int64_t m, DType dtype = kFloat32);
 // A 1-D tensor of the given values: tensor({1, 2, 3}, kFloat64).
 Tensor tensor(std::initializer_list<double> values, DType dtype = kFloat32);
 // Values in row-major order; their count must equal the shape's.
@@ -143,7 +173,10 @@ Tensor randn(const Shape& shape, Generator& generator, DType dtype = kFloat32); 
 template <class T> T* Tensor::data_ptr() const {
   const TensorImpl& self = checked();
   if (self.dtype != dtype_of<T>())
-    fail("data_ptr: the tensor holds {}, not {}", self.dtype, dtype_of<T>());
+    throw DTypeMismatch(
+        fmt::format("expected a {} tensor, got {} (the tensors given to one op must "
+                    "share a dtype: convert with .to())",
+                    dtype_of<T>(), self.dtype));
   return static_cast<T*>(self.data());
 }
 

@@ -1,23 +1,32 @@
 """The twin of bench/mdn_train.cpp in PyTorch: the same MDN, loss, optimiser, data shapes, steps
 and JSON output, written as a PyTorch user writes an MDN (after tonyduan/mdn's blocks.py: an
 nn.Module whose forward returns log_pi, mu and sigma, a loss with log_softmax and logsumexp, and
-sampling by a search in the cumulative weights).
+sampling by a search in the cumulative weights). bench/libtorch_mdn.cpp is the same model in C++.
 
     /usr/bin/python3 bench/pytorch_mdn.py --config tiny|classic|wide|big|infer [--threads N]
         [--warmup W] [--steps S] [--repeats R] [--json]
+    /usr/bin/python3 bench/pytorch_mdn.py --config NAME --write-init FILE --check-losses N
+
+The second form is the loss check that bench/compare_mdn.py runs before timing: it writes this
+side's initial weights and batch to FILE (the format is in write_init), runs N training steps on
+one thread and prints their losses as JSON; `libtorch_mdn --init FILE --check-losses N` does the
+same from the same file, and the two lists must agree.
 
 Debian's python3-torch is importable only by /usr/bin/python3. Differences from ours, none of
 which changes the work per step: the initial weights (both use PyTorch's default Linear
 initialisation, from different generators), and the head's mu and sigma come from one Linear
-sliced in two (as in the seed) where ours has two Linear layers of the same total size.
+sliced in two (as in the seed) where ours stacks the head's three products into one of the same
+total size.
 """
 
 import argparse
+import ctypes
 import json
 import math
 import os
 import resource
 import statistics
+import struct
 import sys
 import time
 
@@ -42,7 +51,18 @@ def parse_args():
     parser.add_argument("--steps", type=int)
     parser.add_argument("--repeats", type=int)
     parser.add_argument("--json", action="store_true")
-    return parser.parse_args()
+    parser.add_argument("--write-init", metavar="FILE",
+                        help="write the initial weights and batch here (the loss check)")
+    parser.add_argument("--check-losses", type=int, metavar="N",
+                        help="print the losses of the first N steps on one thread and stop")
+    parsed = parser.parse_args()
+    if (parsed.write_init is None) != (parsed.check_losses is None):
+        parser.error("--write-init and --check-losses go together")
+    if parsed.check_losses is not None:
+        if parsed.check_losses < 1:
+            parser.error("--check-losses expects a positive number of steps")
+        parsed.threads = 1
+    return parsed
 
 
 args = parse_args()
@@ -54,8 +74,23 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+
+
+def peak_rss_mib():
+    """VmHWM from /proc/self/status, which execve resets (as the C++ sides measure it); not
+    ru_maxrss, which Linux carries over from the parent process through fork and exec."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
 # The interpreter and torch's libraries alone, before any tensor: the rest is the model's.
-BASELINE_RSS_MIB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+BASELINE_RSS_MIB = peak_rss_mib()
 
 
 class MixtureDensityNetwork(nn.Module):
@@ -104,6 +139,32 @@ class MixtureDensityNetwork(nn.Module):
         return torch.take_along_dim(rand_normal, indices=rand_pi.unsqueeze(-1), dim=1).squeeze(1)
 
 
+def blas_core():
+    """The kernel set of the OpenBLAS torch calls (Debian's torch links it as libblas.so.3)."""
+    try:
+        get = ctypes.CDLL("libblas.so.3").openblas_get_corename
+    except (OSError, AttributeError):
+        return "not OpenBLAS"
+    get.restype = ctypes.c_char_p
+    return get().decode()
+
+
+def write_init(path, model, x, y):
+    """The initial weights and batch, for libtorch_mdn's load_init: all little-endian, the 8 bytes
+    b"MDNINIT1", a uint32 count, then per tensor a uint32 name length, the name (UTF-8), a uint32
+    rank, int64 sizes and the float32 values in row-major order; the tensors are x, y and the
+    model's named parameters (trunk.0.weight, ..., normal_network.bias)."""
+    tensors = [("x", x), ("y", y)] + list(model.named_parameters())
+    with open(path, "wb") as f:
+        f.write(b"MDNINIT1" + struct.pack("<I", len(tensors)))
+        for name, tensor in tensors:
+            data = tensor.detach().to(torch.float32).contiguous()
+            encoded = name.encode()
+            f.write(struct.pack("<I", len(encoded)) + encoded)
+            f.write(struct.pack(f"<I{data.dim()}q", data.dim(), *data.shape))
+            f.write(struct.pack(f"<{data.numel()}f", *data.flatten().tolist()))
+
+
 def time_ms(warmup, steps, repeats, body):
     for _ in range(warmup):
         body()
@@ -131,6 +192,18 @@ def main():
     y = torch.randn(batch, dim_out)
 
     timings, loss_value = {}, 0.0
+    if args.check_losses:
+        write_init(args.write_init, model, x, y)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        losses = []
+        for _ in range(args.check_losses):
+            optimizer.zero_grad()
+            loss = model.loss(x, y).mean()
+            losses.append(loss.item())
+            loss.backward()
+            optimizer.step()
+        print(json.dumps({"side": "pytorch", "config": args.config, "losses": losses}))
+        return 0
     if args.config == "infer":
         model.eval()
         with torch.no_grad():
@@ -154,12 +227,13 @@ def main():
 
         timings["ms_per_step"] = time_ms(warmup, steps, repeats, step)
 
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+    rss = peak_rss_mib()
     result = {
         "side": "pytorch",
         "config": args.config,
         "threads": args.threads,
         "batch": batch,
+        "dims": [dim_in, dim_out, list(hidden), k],
         "warmup": warmup,
         "steps": steps,
         "repeats": repeats,
@@ -167,6 +241,7 @@ def main():
         "baseline_rss_mib": round(BASELINE_RSS_MIB, 1),
         "final_loss": loss_value,
         "torch": torch.__version__,
+        "blas_core": blas_core(),
     }
     for key, values in timings.items():
         result[key] = statistics.median(values)

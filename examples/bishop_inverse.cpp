@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
 
         // Bishop's recipe (as tests/mdn/bishop_test.cpp): two tanh layers of 20, K = 3.
         FitSettings settings;
+        settings.y_name = "t";
         settings.model = {.components = 3, .hidden = {20, 20}};
         settings.train = {.epochs = run.epochs(1000), .batch_size = 250, .lr = 0.01};
         settings.train.seed = run.seed;

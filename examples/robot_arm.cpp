@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
         const Dataset test = robot_arm(2000, run.seed + 2);
 
         FitSettings settings;
+        settings.y_name = "theta1, theta2";
         settings.model = {.components = 4, .hidden = {32, 32}, .noise = mdn::NoiseModel::Diagonal};
         settings.train = {.epochs = run.epochs(800), .batch_size = 100, .lr = 0.005};
         settings.train.seed = run.seed;
@@ -118,11 +119,15 @@ int main(int argc, char** argv) {
         const auto first = [&](const std::vector<double>& v) {
           return std::vector<double>(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(shown));
         };
-        Plot workspace("Robot arm: where the hand lands", "x1", "x2", range_of(x1, 0.15),
-                       range_of(x2, 0.15));
-        workspace.scatter(first(tx1), first(tx2), kGrey, "target", 3.2, 0.35);
-        workspace.scatter(first(lh1), first(lh2), kRed, "least-squares net", 1.8, 0.7);
-        workspace.scatter(first(mh1), first(mh2), kBlue, "MDN, most probable solution", 1.8, 0.7);
+        // Positions in the plane: a unit as long on both axes, so that the arm's reach is round.
+        Range wx = range_of(x1, 0.1), wy = range_of(x2, 0.1);
+        equal_aspect(wx, wy);
+        Plot workspace("Robot arm: where the hand lands", "x1", "x2", wx, wy);
+        workspace.scatter(first(tx1), first(tx2), kGrey, "target", 3.6, 0.3);
+        workspace.scatter(first(lh1), first(lh2), kRed, "least-squares net", 2.0, 0.7,
+                          Marker::Cross);
+        workspace.scatter(first(mh1), first(mh2), kBlue, "MDN, most probable solution", 1.6, 0.8,
+                          Marker::Square);
         workspace.subtitle(
             fmt::format("RMS distance to the target: MDN {:.4f}, least-squares net {:.4f}",
                         mdn_reach, ls_reach));
@@ -130,8 +135,11 @@ int main(int argc, char** argv) {
 
         // The joint-angle space: for a few targets that two arms reach, the MDN's samples sit on
         // both solutions while the least-squares net answers between them.
-        Plot angles("Robot arm: joint angles for five targets", "theta1", "theta2",
-                    {0.3 - 0.05, 1.2 + 0.05}, {kPi / 2 - 0.1, 3 * kPi / 2 + 0.1});
+        // Both angles in radians: a unit as long on both axes.
+        Range ax{0.3 - 0.05, 1.2 + 0.05}, ay{kPi / 2 - 0.1, 3 * kPi / 2 + 0.1};
+        equal_aspect(ax, ay);
+        Plot angles("Robot arm: joint angles for five targets", "theta1 (radians)",
+                    "theta2 (radians)", ax, ay);
         angles.scatter(t1, t2, "#bbbbbb", "training data", 1.4, 0.5);
         const std::vector<double> y1 = column(test.y, 0), y2 = column(test.y, 1);
         std::vector<std::size_t> picked;
@@ -152,12 +160,13 @@ int main(int argc, char** argv) {
           const auto [f1, f2] = elbow_flip(tx1[i], tx2[i], y1[i], y2[i]);
           angles.weighted_circles({y1[i], f1}, {y2[i], f2}, {1.0, 1.0}, colour,
                                   p == 0 ? "the two exact solutions" : "");
-          angles.scatter({l1[i]}, {l2[i]}, colour, p == 0 ? "least-squares net (large dot)" : "",
-                         6.0, 0.95);
+          angles.scatter({l1[i]}, {l2[i]}, colour, p == 0 ? "least-squares net" : "", 6.0, 0.95,
+                         Marker::Diamond);
         }
         angles.save(dir + "angles.svg");
 
-        Plot loss = loss_plot("Robot arm: MDN training and validation NLL", mdn.result.history);
+        Plot loss =
+            loss_plot("Robot arm: MDN training and validation NLL", mdn.result, "theta1, theta2");
         loss.save(dir + "loss.svg");
       });
 }

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
         const FittedMSE inverse = fit_mse(inv_train.x, inv_train.y, inv_val.x, inv_val.y, {40},
                                           nn::Activation::Tanh, train_options, run.seed);
         FitSettings settings;
+        settings.y_name = "x"; // inverted: x from y
         settings.model = {.components = 30, .hidden = {50, 50}, .activation = nn::Activation::ReLU};
         settings.train = train_options;
         settings.seed = run.seed;

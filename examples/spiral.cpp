@@ -32,6 +32,6 @@ int main(int argc, char** argv) {
                    "of the MDN's mean {:.3f}: both near the spread of y, since every arm is a "
                    "right answer\n",
                    m.nll, rmse(mse.predict(val.x), val.y), m.rmse);
-        write_outputs_1d(run, train, mdn, {.title = "Spiral", .mse = &mse});
+        write_outputs_1d(run, train, mdn, {.title = "Spiral", .mse = &mse, .equal_aspect = true});
       });
 }

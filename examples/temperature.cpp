@@ -58,7 +58,7 @@ void save_panels(const std::string& path, const std::vector<Plot>& plots, int co
       width * columns, height * rows);
   out += "\n";
   for (std::size_t i = 0; i < plots.size(); ++i) {
-    std::string panel = plots[i].render();
+    std::string panel = plots[i].render(fmt::format("panel{}", i));
     const int col = static_cast<int>(i) % columns, row = static_cast<int>(i) / columns;
     panel.replace(0, 4, fmt::format(R"(<svg x="{}" y="{}")", col * width, row * height));
     out += panel;
@@ -109,24 +109,32 @@ int main(int argc, char** argv) {
         const std::vector<double> xv = column(x_shown);
         const mdn::Mixture at_x = mdn.mixture(x_shown);
         const Range xr = range_of(xs, 0.02), yr = range_of(ys, 0.08);
-        std::vector<Plot> panels;
         rows.clear();
         Generator gen(run.seed + 1000);
+        std::vector<std::vector<double>> drawn;
+        std::vector<double> nlls, everything = ys;
         for (const double tau : kTemperatures) {
-          const std::vector<double> drawn =
+          drawn.push_back(
               column(mdn::sample(at_x, 1, gen, {.temperature = tau, .sigma_temperature = tau})
-                         .reshape({-1, 1}));
+                         .reshape({-1, 1})));
           for (std::size_t i = 0; i < xv.size(); ++i)
-            rows.push_back({tau, xv[i], drawn[i]});
-          const double nll = tempered(mixture, tau, tau).nll(test.y).item<double>();
+            rows.push_back({tau, xv[i], drawn.back()[i]});
+          everything.insert(everything.end(), drawn.back().begin(), drawn.back().end());
+          nlls.push_back(tempered(mixture, tau, tau).nll(test.y).item<double>());
           fmt::print("tau = tau_sigma = {:<4}: held-out NLL of the tempered mixture {:.3f}\n", tau,
-                     nll);
-          Plot plot(fmt::format("Samples at temperature {}", tau), "x", "y", xr, yr);
+                     nlls.back());
+        }
+        // One y axis for the four panels, holding every sample (hot ones spread beyond the data).
+        const Range panel_yr = range_of(everything, 0.03);
+        std::vector<Plot> panels;
+        for (std::size_t t = 0; t < std::size(kTemperatures); ++t) {
+          const double tau = kTemperatures[t];
+          Plot plot(fmt::format("Samples at temperature {}", tau), "x", "y", xr, panel_yr);
           plot.scatter(xv, column(train.y.slice(0, 0, shown)), "#999999", "training data", 1.2,
                        0.3);
-          plot.scatter(xv, drawn, kRed, "one sample per x", 1.6, 0.6);
+          plot.scatter(xv, drawn[t], kRed, "one sample per x", 1.6, 0.6, Marker::Cross);
           plot.subtitle(fmt::format("tau = tau_sigma = {}; held-out NLL at this temperature {:.3f}",
-                                    tau, nll));
+                                    tau, nlls[t]));
           panels.push_back(std::move(plot));
         }
         write_csv(dir + "samples.csv", {"temperature", "x", "y"}, rows);
@@ -189,15 +197,18 @@ int main(int argc, char** argv) {
           hy.insert(hy.end(), {h, h});
         }
 
+        // The axes hold the mixture and the histogram both.
         double top = 0;
         for (const double v : density)
           top = std::max(top, v);
+        for (const double v : hy)
+          top = std::max(top, v);
         Plot components("The mixture at x = 0 and its components", "y", "p(y | x = 0)", yr,
-                        {0, top * 1.15});
+                        {0, top * 1.08});
         components.line(hx, hy, "#aaaaaa", fmt::format("training y with |x| < {}", near), 1.5);
         for (std::size_t j = 0; j < k; ++j)
-          components.line(grid, parts[j], series_colour(j + 1), j == 0 ? "weighted components" : "",
-                          1.8, true);
+          components.line(grid, parts[j], series_colour(j + 1),
+                          j == 0 ? "weighted components (a colour each)" : "", 1.8, true);
         components.line(grid, density, kBlack, "p(y | x = 0)", 2.5);
         // The coldest peak is far taller than the rest: let it run off the top.
         Plot temperatures("The mixture at x = 0 at each temperature", "y", "p(y | x = 0)", yr,
@@ -210,7 +221,7 @@ int main(int argc, char** argv) {
             "peaks off the top); hotter: they even out and the bumps widen");
         save_panels(dir + "slice.svg", {components, temperatures}, 1);
 
-        Plot loss = loss_plot("Temperature: MDN training and validation NLL", mdn.result.history);
+        Plot loss = loss_plot("Temperature: MDN training and validation NLL", mdn.result, "y");
         loss.save(dir + "loss.svg");
       });
 }

@@ -47,9 +47,9 @@ void save_fit_checkpoint(const std::filesystem::path& path, const FitCheckpoint&
   nn::save_state(state, path);
 }
 
-FitCheckpoint load_fit_checkpoint(const std::filesystem::path& path) {
-  const nn::StateDict state = nn::load_state(path);
-  const std::string source = path.string();
+namespace {
+
+FitCheckpoint checkpoint_from_state(const nn::StateDict& state, const std::string& source) {
   const auto integer_of = [&](const std::string& name) {
     const Tensor t = state.find(name);
     if (!t.defined() || t.dtype() != kInt64 || t.numel() != 1)
@@ -79,6 +79,17 @@ FitCheckpoint load_fit_checkpoint(const std::filesystem::path& path) {
            source, name);
   }
   return checkpoint;
+}
+
+} // namespace
+
+FitCheckpoint load_fit_checkpoint(const std::filesystem::path& path) {
+  return checkpoint_from_state(nn::load_state(path), path.string());
+}
+
+FitCheckpoint fit_checkpoint_from_bytes(std::span<const unsigned char> bytes,
+                                        const std::string& source) {
+  return checkpoint_from_state(nn::state_from_bytes(bytes, source), source);
 }
 
 } // namespace tapegrad::mdn

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,9 @@ struct FitCheckpoint {
 void save_fit_checkpoint(const std::filesystem::path& path, const FitCheckpoint& checkpoint);
 // Throws naming the file when it is not a fit checkpoint of a version this build reads.
 FitCheckpoint load_fit_checkpoint(const std::filesystem::path& path);
+// The same from the bytes of a checkpoint file; `source` names them in messages.
+FitCheckpoint fit_checkpoint_from_bytes(std::span<const unsigned char> bytes,
+                                        const std::string& source);
 
 // FNV-1a 64 over the bits of every value of x and then y, each as a double, row after row.
 std::uint64_t data_fingerprint(const Tensor& x, const Tensor& y);

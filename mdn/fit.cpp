@@ -220,6 +220,19 @@ std::vector<NetworkFit> fit_ensemble(const MDNOptions& model, const TrainOptions
   return fits;
 }
 
+// train() works in standardised units; log p(y) = log p(z) - sum_d log std_d, so an NLL moves to
+// the data's units by adding sum_d log std_d (Standardizer::log_scale_sum).
+void to_data_units(EpochReport& report, double shift) {
+  report.train_nll += shift;
+  report.val_nll += shift; // NaN without validation stays NaN
+}
+
+void to_data_units(TrainResult& result, double shift) {
+  for (EpochReport& report : result.history)
+    to_data_units(report, shift);
+  result.best_val_nll += shift;
+}
+
 // The standard deviation of the noise of noise regularisation on standardised data.
 double noise_of(const FitOptions& options, std::int64_t rows, std::int64_t columns) {
   return options.noise ? *options.noise : noise_rule_of_thumb(rows, columns, kNoiseFactor);
@@ -312,6 +325,12 @@ Prepared prepare(const Tensor& x_data, const Tensor& y_data, const Tensor& x_val
   p.train.input_noise = p.train.target_noise =
       noise_of(options, p.x.size(0), p.x.size(1) + p.y.size(1));
   p.units = p.y_scale.log_scale_sum();
+  if (options.train.on_epoch) // the user sees the data's units
+    p.train.on_epoch = [report = options.train.on_epoch, units = p.units](const EpochReport& r) {
+      EpochReport in_data_units = r;
+      to_data_units(in_data_units, units);
+      report(in_data_units);
+    };
   return p;
 }
 
@@ -379,6 +398,7 @@ FittedModel fit(const Tensor& x_data, const Tensor& y_data, const Tensor& x_val_
   const bool stopped = fitted.result.stopped;
   fitted.result = networks.front().result;
   fitted.result.stopped = stopped;
+  to_data_units(fitted.result, p.units);
   if (candidates.size() == 1)
     fitted.candidates.emplace_back().val_nll = val_nll + p.units;
   OrderCandidate& kept = fitted.candidates[chosen];

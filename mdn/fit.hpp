@@ -47,6 +47,7 @@ struct FitOptions {
   // mdn::train's options: a budget of steps (epochs 0; a number of epochs instead takes over).
   // Automatic here (mdn/recipe.hpp): batch_size 0 (full batch up to 512 training rows, else 256),
   // patience and min_epochs below 0 (shares of the planned epochs).
+  // train.on_epoch gets each epoch's NLLs in the data's units (mdn::train's own are standardised).
   TrainOptions train{.epochs = 0,
                      .steps = 3000,
                      .batch_size = 0,
@@ -109,8 +110,9 @@ public:
   std::vector<std::shared_ptr<MDN>> members;
   Standardizer x_scale, y_scale; // fitted on the training rows
   std::vector<std::string> x_names, y_names;
-  TrainResult result;                     // the first network's training history (standardised)
-  std::vector<OrderCandidate> candidates; // every K tried, val_nll in the data's units
+  // The first network's training history, its NLLs in the data's units (nats per point of y).
+  TrainResult result;
+  std::vector<OrderCandidate> candidates; // every K tried, val_nll and history in the data's units
   // What the fit noticed and the user should know (a component collapsed onto a repeated value,
   // say), one sentence each; `mdn fit` prints them as "warning: ..." lines.
   std::vector<std::string> warnings;
@@ -133,8 +135,10 @@ public:
   Metrics evaluate(const Tensor& x, const Tensor& y) const;
   double nll(const Tensor& x, const Tensor& y) const;
 
-  // The model file (mdn/model_file.hpp): versioned, checksummed, written atomically.
+  // The model file (mdn/model_file.hpp): versioned, checksummed, written atomically; and the
+  // same bytes in memory.
   void save(const std::filesystem::path& path) const;
+  std::vector<unsigned char> to_bytes() const;
 };
 
 // x [N, in] and y [N, out], float32 or float64, finite. Throws an Error naming options.source

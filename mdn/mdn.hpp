@@ -1,5 +1,6 @@
 #pragma once
 // Mixture Density Networks: #include <mdn/mdn.hpp>.
+#include "mdn/bivariate.hpp"
 #include "mdn/checkpoint.hpp"
 #include "mdn/cross_validation.hpp"
 #include "mdn/dense_mixture.hpp"
@@ -18,6 +19,12 @@
 #include "mdn/resolution.hpp"
 #include "mdn/sampling.hpp"
 #include "mdn/select.hpp"
+#include "mdn/sequence_data.hpp"
+#include "mdn/sequence_file.hpp"
+#include "mdn/sequence_fit.hpp"
+#include "mdn/sequence_model.hpp"
+#include "mdn/sequence_sampling.hpp"
+#include "mdn/sequence_train.hpp"
 #include "mdn/standardizer.hpp"
 #include "mdn/train.hpp"
 #include "mdn/tune.hpp"

@@ -4,6 +4,7 @@
 #include "mdn/predictions.hpp"
 #include "mdn/univariate.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tapegrad::mdn {
@@ -61,6 +62,24 @@ Metrics evaluate(const Mixture& mixture, const Tensor& y) {
     metrics.coverage90 = interval_coverage(mixture, y, 0.9);
   }
   return metrics;
+}
+
+PitHistogram pit_histogram(const Mixture& mixture, const Tensor& y, std::int64_t bins) {
+  if (bins < 1)
+    fail("pit_histogram: {} bins; expected at least 1", bins);
+  PitHistogram h;
+  h.counts.assign(static_cast<std::size_t>(bins), 0);
+  const std::vector<double> u = pit(mixture, y).to_vector<double>();
+  for (const double v : u) {
+    const auto bin = static_cast<std::int64_t>(std::floor(v * static_cast<double>(bins)));
+    ++h.counts[static_cast<std::size_t>(std::clamp<std::int64_t>(bin, 0, bins - 1))];
+  }
+  const double n = static_cast<double>(u.size()), p = 1.0 / static_cast<double>(bins);
+  h.expected = n * p;
+  const double spread = 1.96 * std::sqrt(n * p * (1 - p));
+  h.lo = std::max(0.0, h.expected - spread);
+  h.hi = h.expected + spread;
+  return h;
 }
 
 } // namespace tapegrad::mdn

@@ -8,7 +8,7 @@ namespace tapegrad::mdn {
 namespace {
 
 // The diagonal of each D x D matrix in [B, K, D, D]: [B, K, D].
-Tensor diagonal(const Tensor& tril) {
+Tensor diagonal_of(const Tensor& tril) {
   const std::int64_t d = tril.size(-1);
   std::vector<std::int64_t> positions;
   for (std::int64_t i = 0; i < d; ++i)
@@ -59,7 +59,7 @@ Tensor Mixture::component_log_prob(const Tensor& y) const {
   Tensor z, log_det;                         // L^-1 (y - mu): [B, K, D]; sum_d log L_dd: [B, K]
   if (noise == NoiseModel::Full) {
     z = solve_triangular(scale, diff.unsqueeze(-1)).squeeze(-1);
-    log_det = log(diagonal(scale)).sum(2);
+    log_det = log(diagonal_of(scale)).sum(2);
   } else {
     z = diff / scale; // [B, K, 1] scales broadcast over the D coordinates
     log_det = noise == NoiseModel::Diagonal ? log(scale).sum(2)

@@ -137,6 +137,50 @@ void check_fits(const MDNOptions& o, std::int64_t members, const nn::StateDict& 
          source, o.in_features, fmt::join(o.hidden, ","), o.components, o.out_dim, members, stored);
 }
 
+// The optional training curves: all three entries or none, of one length, the best epoch one
+// of them, the training NLL finite and the validation NLL finite or NaN (not measured).
+TrainResult read_history(const ConfigReader& r, const nn::StateDict& state,
+                         const std::string& source) {
+  TrainResult result;
+  const char* names[] = {"history.train_nll", "history.val_nll", "history.best_epoch"};
+  int present = 0;
+  for (const char* name : names)
+    present += state.find(std::string("config.") + name).defined() ? 1 : 0;
+  if (present == 0)
+    return result;
+  if (present != 3)
+    fail("{}: {} of the 3 entries config.history.*; expected all or none; the file is corrupt",
+         source, present);
+  const std::vector<double> train = r.get("history.train_nll", kFloat64).to_vector<double>();
+  const std::vector<double> val = r.get("history.val_nll", kFloat64).to_vector<double>();
+  const std::int64_t best = r.integer("history.best_epoch");
+  if (val.size() != train.size() || train.empty())
+    fail("{}: entries 'config.history.train_nll' and 'config.history.val_nll' hold {} and {} "
+         "epochs; expected the same number, at least 1",
+         source, train.size(), val.size());
+  if (best < 1 || best > static_cast<std::int64_t>(train.size()))
+    fail("{}: entry 'config.history.best_epoch' holds {}; expected an epoch from 1 to {}", source,
+         best, train.size());
+  for (std::size_t e = 0; e < train.size(); ++e)
+    if (!std::isfinite(train[e]) || std::isinf(val[e]))
+      fail("{}: the history of epoch {} holds training NLL {} and validation NLL {}; expected "
+           "finite numbers (NaN: no validation)",
+           source, e + 1, train[e], val[e]);
+  double best_so_far = NAN;
+  for (std::size_t e = 0; e < train.size(); ++e) {
+    const bool improved = !std::isnan(val[e]) && (std::isnan(best_so_far) || val[e] < best_so_far);
+    if (improved)
+      best_so_far = val[e];
+    result.history.push_back({.epoch = static_cast<std::int64_t>(e) + 1,
+                              .train_nll = train[e],
+                              .val_nll = val[e],
+                              .improved = improved});
+  }
+  result.best_epoch = best;
+  result.best_val_nll = val[static_cast<std::size_t>(best - 1)];
+  return result;
+}
+
 } // namespace
 
 Tensor text_tensor(std::string_view text) {
@@ -183,6 +227,16 @@ nn::StateDict model_state(const FittedModel& model) {
   state.insert("config.x_std", doubles(model.x_scale.std));
   state.insert("config.y_mean", doubles(model.y_scale.mean));
   state.insert("config.y_std", doubles(model.y_scale.std));
+  if (!model.result.history.empty()) {
+    std::vector<double> train_nll, val_nll;
+    for (const EpochReport& r : model.result.history) {
+      train_nll.push_back(r.train_nll);
+      val_nll.push_back(r.val_nll);
+    }
+    state.insert("config.history.train_nll", doubles(train_nll));
+    state.insert("config.history.val_nll", doubles(val_nll));
+    state.insert("config.history.best_epoch", integer(model.result.best_epoch));
+  }
   if (members == 1) {
     state.insert_all("model", model.members.front()->state_dict());
     return state;
@@ -198,6 +252,12 @@ void FittedModel::save(const std::filesystem::path& path) const {
   if (!complete())
     fail("save: the fit was stopped before its end; resume it from its checkpoint first");
   nn::save_state(model_state(*this), path);
+}
+
+std::vector<unsigned char> FittedModel::to_bytes() const {
+  if (!complete())
+    fail("to_bytes: the fit was stopped before its end; resume it from its checkpoint first");
+  return nn::state_bytes(model_state(*this));
 }
 
 FittedModel model_from_state(const nn::StateDict& state, const std::string& source) {
@@ -231,6 +291,8 @@ FittedModel model_from_state(const nn::StateDict& state, const std::string& sour
   const auto out = static_cast<std::size_t>(o.out_dim);
   model.x_scale = {r.values("x_mean", in), r.positive_values("x_std", in)};
   model.y_scale = {r.values("y_mean", out), r.positive_values("y_std", out)};
+
+  model.result = read_history(r, state, source);
 
   check_fits(o, members, state, source);
   // Network m's parameters are model.<m>.* (version 2) or model.* (version 1, one network).
@@ -266,6 +328,10 @@ FittedModel model_from_state(const nn::StateDict& state, const std::string& sour
 
 FittedModel load(const std::filesystem::path& path) {
   return model_from_state(nn::load_state(path), path.string());
+}
+
+FittedModel load_from_bytes(std::span<const unsigned char> bytes, const std::string& source) {
+  return model_from_state(nn::state_from_bytes(bytes, source), source);
 }
 
 } // namespace tapegrad::mdn

@@ -1,5 +1,6 @@
 #include "mdn/predictions.hpp"
 
+#include "autograd/tape.hpp"
 #include "mdn/dense_mixture.hpp"
 
 #include <cmath>
@@ -196,6 +197,30 @@ Tensor density_grid(const Mixture& mixture, std::int64_t row, const Tensor& poin
   for (std::size_t g = 0; g < out.size(); ++g)
     out[g] = std::exp(m.log_density(row, y.data() + static_cast<std::int64_t>(g) * m.dim));
   return from_vector(out, {points.size(0)}, kFloat64);
+}
+
+Mixture marginal(const Mixture& m, std::int64_t output) {
+  const std::int64_t b = m.batch_size(), k = m.num_components(), d = m.dim();
+  if (output < 0 || output >= d)
+    fail("marginal: output {} of a mixture of {} outputs; expected 0 to {}", output, d, d - 1);
+  NoGradGuard no_grad;
+  const Tensor mean = m.mean.slice(2, output, output + 1);
+  if (m.noise == NoiseModel::Isotropic || m.noise == NoiseModel::Fixed)
+    return Mixture(m.noise, m.log_pi.detach(), mean.detach(), m.scale.detach());
+  if (m.noise == NoiseModel::Diagonal)
+    return Mixture(m.noise, m.log_pi.detach(), mean.detach(),
+                   m.scale.slice(2, output, output + 1).detach());
+  // Full: y_j = mu_j + sum_i L_ji eps_i, so its standard deviation is the norm of row j of L.
+  const std::vector<double> l = m.scale.to_vector<double>();
+  std::vector<double> sigma(static_cast<std::size_t>(b * k));
+  for (std::int64_t c = 0; c < b * k; ++c) {
+    double sum = 0;
+    for (std::int64_t i = 0; i <= output; ++i)
+      sum += std::pow(l[static_cast<std::size_t>((c * d + output) * d + i)], 2);
+    sigma[static_cast<std::size_t>(c)] = std::sqrt(sum);
+  }
+  return Mixture(NoiseModel::Diagonal, m.log_pi.detach(), mean.detach(),
+                 from_vector(sigma, {b, k, 1}, m.scale.dtype()));
 }
 
 } // namespace tapegrad::mdn

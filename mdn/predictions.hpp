@@ -6,6 +6,9 @@
 //   most_probable_mean   mu_k of the k with the largest pi_k
 //   mode           the highest point of the density, by mean-shift from every component mean
 //   density_grid   p(y|x_b) at given points y, for plots
+//   marginal       the mixture of one output coordinate alone: the same weights, mu_kj, and the
+//                  standard deviation sqrt((Sigma_k)_jj) (for a full covariance the norm of row j
+//                  of L_k)
 #include "mdn/mixture.hpp"
 
 namespace tapegrad::mdn {
@@ -31,5 +34,9 @@ Tensor mixture_mode(const Mixture& mixture, const ModeOptions& options = {});
 
 // p(y | x_b) for the mixture of row b at each point of `points` [G, D]: [G], float64.
 Tensor density_grid(const Mixture& mixture, std::int64_t row, const Tensor& points);
+
+// p(y_j | x) of each row, a one-dimensional mixture (diagonal; isotropic and fixed keep theirs),
+// so that the one-dimensional tools (cdf, quantile, pit, crps) apply to each output. Off the tape.
+Mixture marginal(const Mixture& mixture, std::int64_t output);
 
 } // namespace tapegrad::mdn

@@ -340,6 +340,8 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
       p.result.best_epoch = epoch;
     report.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.step = optimizer->step_count();
+    report.lr = optimizer->lr();
     p.result.history.push_back(report);
     p.epochs_done = epoch;
     if (options.on_epoch)

@@ -20,6 +20,8 @@ struct EpochReport {
   double val_nll = std::numeric_limits<double>::quiet_NaN(); // NaN without validation data
   bool improved = false; // the best validation NLL so far (the model kept)
   double seconds = 0;    // wall time of the epoch
+  std::int64_t step = 0; // optimiser steps taken so far, this epoch's included
+  double lr = 0;         // the learning rate of the epoch's last step
 };
 
 struct TrainOptions {

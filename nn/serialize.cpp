@@ -63,7 +63,7 @@ public:
 // of the file it was reading when they are not.
 class Reader {
 public:
-  Reader(const std::vector<unsigned char>& bytes, std::string path, bool truncated,
+  Reader(std::span<const unsigned char> bytes, std::string path, bool truncated,
          std::uint64_t declared_size)
       : bytes_(bytes), path_(std::move(path)), truncated_(truncated),
         declared_size_(declared_size) {}
@@ -97,7 +97,7 @@ public:
 
 private:
   std::size_t pos_ = kHeaderBytes;
-  const std::vector<unsigned char>& bytes_;
+  std::span<const unsigned char> bytes_;
   std::string path_;
   bool truncated_;
   std::uint64_t declared_size_;
@@ -156,7 +156,7 @@ std::string hex(std::uint64_t value) {
 
 } // namespace
 
-void save_state(const StateDict& state, const std::filesystem::path& path) {
+std::vector<unsigned char> state_bytes(const StateDict& state) {
   Writer out;
   out.put_bytes(kMagic, sizeof kMagic);
   out.put<std::uint32_t>(kFormatVersion);
@@ -179,13 +179,18 @@ void save_state(const StateDict& state, const std::filesystem::path& path) {
   std::memcpy(out.bytes.data() + 16, &file_size, sizeof file_size);
   const std::uint64_t header_checksum = fnv1a(out.bytes.data(), 24);
   std::memcpy(out.bytes.data() + 24, &header_checksum, sizeof header_checksum);
-  write_file_atomically(path, out.bytes);
+  return std::move(out.bytes);
 }
 
-StateDict load_state(const std::filesystem::path& path_in) {
-  const std::string path = path_in.string();
-  const std::vector<unsigned char> bytes = read_file(path_in);
+void save_state(const StateDict& state, const std::filesystem::path& path) {
+  write_file_atomically(path, state_bytes(state));
+}
 
+StateDict load_state(const std::filesystem::path& path) {
+  return state_from_bytes(read_file(path), path.string());
+}
+
+StateDict state_from_bytes(std::span<const unsigned char> bytes, const std::string& path) {
   // The magic first: a file that is not ours gets that answer, not a confusing one.
   // (An empty file has no data() to compare: memcmp must not be given a null pointer.)
   const std::size_t magic_bytes = std::min(bytes.size(), sizeof kMagic);
@@ -243,14 +248,14 @@ StateDict load_state(const std::filesystem::path& path_in) {
     std::uint64_t data_bytes = dtype_size(dtype);
     for (int axis = 0; axis < rank; ++axis) {
       const auto size = in.get<std::int64_t>("the shape of " + what);
-      // No size may claim more bytes than the file has: this also keeps the product from
-      // overflowing.
-      if (size < 0 || static_cast<std::uint64_t>(size) > declared_size)
+      // The data must be in the bytes at hand (whatever the header claims), so no size, and no
+      // product of sizes, may exceed them; the product is checked before it could wrap around.
+      if (size < 0 || static_cast<std::uint64_t>(size) > bytes.size())
         fail("{}: {} has an impossible size {} on axis {}; the file is corrupt", path, what, size,
              axis);
       shape.push_back(size);
-      data_bytes *= static_cast<std::uint64_t>(size);
-      if (data_bytes > declared_size)
+      if (__builtin_mul_overflow(data_bytes, static_cast<std::uint64_t>(size), &data_bytes) ||
+          data_bytes > bytes.size())
         fail("{}: {} (shape so far {}) needs more bytes than the whole file; the file is corrupt",
              path, what, shape);
     }

@@ -23,8 +23,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <span>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace tapegrad::nn {
 
@@ -33,6 +36,10 @@ inline constexpr std::uint32_t kFormatVersion = 1;
 // The file layer: any state, written and read back exactly (names, dtypes, shapes, bits).
 void save_state(const StateDict& state, const std::filesystem::path& path);
 StateDict load_state(const std::filesystem::path& path);
+// The same format in memory: the bytes a file would hold, and a state read from such bytes with
+// every check of load_state (`source` names them in messages, as the path does).
+std::vector<unsigned char> state_bytes(const StateDict& state);
+StateDict state_from_bytes(std::span<const unsigned char> bytes, const std::string& source);
 
 // One object per file.
 void save(const Stateful& object, const std::filesystem::path& path);

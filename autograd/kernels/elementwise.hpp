@@ -15,6 +15,13 @@ void unary_forward_reference(const T* x, T* y, std::int64_t n, T a, T b) {
     y[i] = Op::value(x[i], a, b);
 }
 
+// into[i] += from[i]: how a gradient slot accumulates a second contribution.
+template <class T> void add_into(T* __restrict into, const T* __restrict from, std::int64_t n) {
+#pragma omp simd
+  for (std::int64_t i = 0; i < n; ++i)
+    into[i] += from[i];
+}
+
 // gx[i] = gy[i] * f'(x[i])
 template <class Op, class T>
 void unary_backward_reference(const T* x, const T* y, const T* gy, T* gx, std::int64_t n, T a,
@@ -81,6 +88,36 @@ namespace tapegrad::kernels {
 template <class T> void strided_copy(const T* src, T* dst, const BroadcastPlan& plan) {
   for_each_broadcast(plan,
                      [&](std::int64_t i, std::int64_t ia, std::int64_t) { dst[i] = src[ia]; });
+}
+
+// dst[ia] = src[i]: the inverse of strided_copy, which puts a row-major buffer back into a strided
+// view whose positions are all distinct (a diagonal).
+template <class T> void strided_scatter(const T* src, T* dst, const BroadcastPlan& plan) {
+  for_each_broadcast(plan,
+                     [&](std::int64_t i, std::int64_t ia, std::int64_t) { dst[ia] = src[i]; });
+}
+
+// out[i] = mask[i] != 0 ? a[ia] : b[ib], for a mask of the output's shape (of any element type; a
+// NaN counts as true). A NaN in the branch not taken does not reach the output.
+template <class M, class T>
+void where_forward(const M* mask, const T* a, const T* b, T* out, const BroadcastPlan& plan) {
+  for_each_broadcast(plan, [&](std::int64_t i, std::int64_t ia, std::int64_t ib) {
+    out[i] = mask[i] != M(0) ? a[ia] : b[ib];
+  });
+}
+
+// ga[ia] += gout[i] where the mask holds, gb[ib] += gout[i] where it does not. Either gradient may
+// be null when that input needs none; both start zeroed.
+template <class M, class T>
+void where_backward(const M* mask, const T* gout, T* ga, T* gb, const BroadcastPlan& plan) {
+  for_each_broadcast(plan, [&](std::int64_t i, std::int64_t ia, std::int64_t ib) {
+    if (mask[i] != M(0)) {
+      if (ga)
+        ga[ia] += gout[i];
+    } else if (gb) {
+      gb[ib] += gout[i];
+    }
+  });
 }
 
 } // namespace tapegrad::kernels

@@ -20,7 +20,7 @@
   X(sqrt, sqrt(x), half / y)                                                     \
   X(square, x * x, two * x)                                                      \
   X(abs, abs(x), sign(x))                                                        \
-  X(tanh, rational_tanh(x), one - y * y)                                         \
+  X(tanh, tanh(x), one - y * y)                                                  \
   X(sigmoid, one / (one + exp(-x)), y * (one - y))                               \
   X(relu, max(x, zero), where(x > zero, one, zero))                              \
   /* x * sigmoid(x); its derivative is s + x s (1 - s) */                        \
@@ -43,16 +43,18 @@
   /* a (e^x - 1) below 0, with a = alpha; its derivative there is a e^x = y + a */ \
   X(elu, where(x > zero, x, a * (exp(x) - one)), where(x > zero, one, y + a))
 
-// Binary ops, broadcasting like NumPy. At a tie, minimum and maximum split the gradient evenly.
+// Binary ops, broadcasting like NumPy. min and max propagate NaN (kernels/math.hpp). The gradient
+// of minimum and maximum goes to the operand chosen; at a tie it is split evenly, and at a NaN
+// both operands get all of it, as in PyTorch.
 #define TAPEGRAD_BINARY_OPS(X)                                                   \
   X(add, a + b, one, one)                                                        \
   X(sub, a - b, one, -one)                                                       \
   X(mul, a * b, b, a)                                                            \
   X(div, a / b, one / b, -z / b)                                                 \
-  X(minimum, min(a, b), where(a < b, one, where(a == b, half, zero)),            \
-    where(b < a, one, where(a == b, half, zero)))                                \
-  X(maximum, max(a, b), where(a > b, one, where(a == b, half, zero)),            \
-    where(b > a, one, where(a == b, half, zero)))
+  X(minimum, min(a, b), where(a > b, zero, where(a == b, half, one)),            \
+    where(b > a, zero, where(a == b, half, one)))                                \
+  X(maximum, max(a, b), where(a < b, zero, where(a == b, half, one)),            \
+    where(b < a, zero, where(a == b, half, one)))
 // clang-format on
 
 namespace tapegrad::kernels {

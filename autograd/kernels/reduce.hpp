@@ -34,34 +34,53 @@ template <class T> void sum_axis_backward_reference(const T* gy, T* gx, AxisView
         gx[v.at(o, j, i)] = gy[o * v.inner + i];
 }
 
-template <class T> void max_axis_forward_reference(const T* x, T* y, AxisView v) {
+// y[o, i] = the largest (Max) or smallest x[o, j, i] over j, and index[o, i] (when index is not
+// null) the first j where it is. A NaN is more extreme than any number, as in PyTorch: the first
+// NaN and its j win. Needs n >= 1.
+template <bool Max, class T>
+void extreme_axis_forward_reference(const T* x, T* y, std::int64_t* index, AxisView v) {
   for (std::int64_t o = 0; o < v.outer; ++o)
     for (std::int64_t i = 0; i < v.inner; ++i) {
-      T best = -std::numeric_limits<T>::infinity();
-      for (std::int64_t j = 0; j < v.n; ++j) {
+      T best = x[v.at(o, 0, i)];
+      std::int64_t at = 0;
+      for (std::int64_t j = 1; j < v.n && best == best; ++j) {
         const T value = x[v.at(o, j, i)];
-        if (value > best || std::isnan(value))
-          best = value; // NaN propagates, as in NumPy
-        if (std::isnan(value))
-          break;
+        if (value != value || (Max ? value > best : value < best)) {
+          best = value;
+          at = j;
+        }
       }
       y[o * v.inner + i] = best;
+      if (index)
+        index[o * v.inner + i] = at;
     }
 }
 
-// The gradient goes to the maximal entries, shared evenly when several tie (as torch.amax).
+// For amax and amin: the gradient goes to the entries equal to the result, shared evenly when
+// several tie (as torch.amax); when the result is NaN, to the NaN entries.
 template <class T>
-void max_axis_backward_reference(const T* x, const T* y, const T* gy, T* gx, AxisView v) {
+void extreme_axis_backward_reference(const T* x, const T* y, const T* gy, T* gx, AxisView v) {
   for (std::int64_t o = 0; o < v.outer; ++o)
     for (std::int64_t i = 0; i < v.inner; ++i) {
       const T best = y[o * v.inner + i];
+      const auto picked = [best](T value) { return best == best ? value == best : value != value; };
       std::int64_t ties = 0;
       for (std::int64_t j = 0; j < v.n; ++j)
-        ties += x[v.at(o, j, i)] == best;
+        ties += picked(x[v.at(o, j, i)]);
       const T share = ties > 0 ? gy[o * v.inner + i] / static_cast<T>(ties) : T(0);
       for (std::int64_t j = 0; j < v.n; ++j)
-        gx[v.at(o, j, i)] = x[v.at(o, j, i)] == best ? share : T(0);
+        gx[v.at(o, j, i)] = picked(x[v.at(o, j, i)]) ? share : T(0);
     }
+}
+
+// gx[o, index[o, i], i] = gy[o, i] and 0 elsewhere: the backward of max(x, axis) and min(x, axis),
+// whose gradient goes to the one entry each result came from.
+template <class T>
+void picked_axis_backward(const T* gy, const std::int64_t* index, T* gx, AxisView v) {
+  for (std::int64_t o = 0; o < v.outer; ++o)
+    for (std::int64_t j = 0; j < v.n; ++j)
+      for (std::int64_t i = 0; i < v.inner; ++i)
+        gx[v.at(o, j, i)] = index[o * v.inner + i] == j ? gy[o * v.inner + i] : T(0);
 }
 
 // The shift that keeps exp() in range: the maximum, or 0 when it is infinite (all -inf gives

@@ -37,24 +37,26 @@ template <class T> T simd_sum(const T* x, std::int64_t n) {
   return total;
 }
 
-// The largest element, ignoring NaN (callers that must propagate NaN check for it separately).
-template <class T> T simd_max(const T* x, std::int64_t n) {
+// The largest (Max) or smallest element, ignoring NaN (callers that must propagate NaN check for
+// it separately).
+template <bool Max, class T> T simd_extreme(const T* x, std::int64_t n) {
   constexpr std::int64_t w = kWidth<T>;
-  T best = -std::numeric_limits<T>::infinity();
+  const auto better = [](const auto& a, const auto& b) { return Max ? a > b : a < b; };
+  T best = Max ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
   std::int64_t j = 0;
   if (n >= w) {
     Batch<T> acc(best);
     for (; j + w <= n; j += w) {
       const Batch<T> v = load(x + j);
-      acc = xsimd::select(v > acc, v, acc);
+      acc = xsimd::select(better(v, acc), v, acc);
     }
     alignas(64) T lanes[kWidth<T>];
     acc.store_aligned(lanes);
     for (std::int64_t l = 0; l < w; ++l)
-      best = lanes[l] > best ? lanes[l] : best;
+      best = better(lanes[l], best) ? lanes[l] : best;
   }
   for (; j < n; ++j)
-    best = x[j] > best ? x[j] : best;
+    best = better(x[j], best) ? x[j] : best;
   return best;
 }
 
@@ -96,7 +98,7 @@ template <class T> T simd_sum_exp(const T* x, std::int64_t n, T shift) {
 
 // log sum_j exp(x_j), shifted by the maximum (0 when that is infinite, as the reference).
 template <class T> T row_logsumexp(const T* x, std::int64_t n) {
-  T m = simd_max(x, n);
+  T m = simd_extreme<true>(x, n);
   m = std::isfinite(m) ? m : T(0);
   return m + std::log(simd_sum_exp(x, n, m));
 }
@@ -161,27 +163,41 @@ template <class T> void sum_axis_backward(const T* gy, T* gx, AxisView v) {
                      });
 }
 
-template <class T> void max_axis_forward(const T* x, T* y, AxisView v) {
+// y[o, i] = max_j x[o, j, i] (or min): SIMD along a row, the reference (NaN first) on a row
+// with a NaN and across `inner`.
+template <bool Max, class T> void extreme_axis_forward(const T* x, T* y, AxisView v) {
   if (v.inner != 1) {
     detail::reference_by_slab(v, 1, [&](std::int64_t o, AxisView slab) {
-      max_axis_forward_reference(x + o * v.n * v.inner, y + o * v.inner, slab);
+      extreme_axis_forward_reference<Max>(x + o * v.n * v.inner, y + o * v.inner, nullptr, slab);
     });
     return;
   }
   detail::for_each_row(v.outer, v.n, 1, [&](std::int64_t r) {
     const T* row = x + r * v.n;
     if (detail::has_nan(row, v.n)) // NaN propagates: the reference picks the first one
-      max_axis_forward_reference(row, y + r, AxisView{1, v.n, 1});
+      extreme_axis_forward_reference<Max>(row, y + r, nullptr, AxisView{1, v.n, 1});
     else
-      y[r] = detail::simd_max(row, v.n);
+      y[r] = detail::simd_extreme<Max>(row, v.n);
   });
 }
 
-// The gradient goes to the maximal entries, shared evenly when several tie.
-template <class T> void max_axis_backward(const T* x, const T* y, const T* gy, T* gx, AxisView v) {
+// The values and the first index of each extreme, for max(x, axis) and argmax: the reference
+// loop, slab by slab in parallel.
+template <bool Max, class T>
+void extreme_axis_forward(const T* x, T* y, std::int64_t* index, AxisView v) {
+  detail::reference_by_slab(v, 1, [&](std::int64_t o, AxisView slab) {
+    extreme_axis_forward_reference<Max>(x + o * v.n * v.inner, y + o * v.inner, index + o * v.inner,
+                                        slab);
+  });
+}
+
+// The gradient goes to the extreme entries, shared evenly when several tie.
+template <class T>
+void extreme_axis_backward(const T* x, const T* y, const T* gy, T* gx, AxisView v) {
   detail::reference_by_slab(v, 2, [&](std::int64_t o, AxisView slab) {
     const std::int64_t offset = o * v.n * v.inner;
-    max_axis_backward_reference(x + offset, y + o * v.inner, gy + o * v.inner, gx + offset, slab);
+    extreme_axis_backward_reference(x + offset, y + o * v.inner, gy + o * v.inner, gx + offset,
+                                    slab);
   });
 }
 

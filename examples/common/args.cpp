@@ -29,11 +29,20 @@ bool Args::parse(int argc, char** argv, int first) {
     if (arg.rfind("--", 0) != 0 || arg.size() == 2)
       fail("{}: unexpected argument '{}'; expected an option such as --data (see {} --help)",
            program_, arg, program_);
-    const Flag& flag = find(arg.substr(2));
+    // --name=value, as GNU tools take it, or --name value.
+    const std::size_t equals = arg.find('=');
+    const Flag& flag = find(arg.substr(2, equals == std::string::npos ? arg.npos : equals - 2));
     if (given(flag.name))
       fail("{}: '--{}' is given twice", program_, flag.name);
-    if (flag.value_name.empty()) {
+    if (flag.is_switch()) {
+      if (equals != std::string::npos)
+        fail("{}: '{}': --{} is a switch and takes no value; expected '--{}' alone", program_, arg,
+             flag.name, flag.name);
       values_.emplace_back(flag.name, "1");
+      continue;
+    }
+    if (equals != std::string::npos) {
+      values_.emplace_back(flag.name, arg.substr(equals + 1));
       continue;
     }
     if (i + 1 == argc)
@@ -129,12 +138,21 @@ std::vector<std::int64_t> Args::integers(const std::string& name, std::int64_t m
 }
 
 std::string Args::usage() const {
+  // The flags a command cannot do without, then the rest as [options]: listed one per line below.
   std::string out = "usage: " + program_;
+  bool optional = false;
   for (const Flag& flag : flags_) {
-    std::string item = "--" + flag.name + (flag.value_name.empty() ? "" : " " + flag.value_name);
-    out += flag.required ? " " + item : " [" + item + "]";
+    if (flag.required)
+      out += " --" + flag.name + (flag.is_switch() ? "" : " " + flag.value_name);
+    else
+      optional = true;
   }
-  out += "\n\n" + summary_ + "\n\noptions:\n";
+  if (optional)
+    out += " [options]";
+  out += "\n\n" + summary_ + "\n";
+  if (flags_.empty())
+    return out;
+  out += "\noptions (--name value or --name=value):\n";
   for (const Flag& flag : flags_) {
     std::string left = "  --" + flag.name + (flag.value_name.empty() ? "" : " " + flag.value_name);
     if (left.size() < 26)

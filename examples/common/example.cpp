@@ -47,7 +47,9 @@ void write_outputs_1d(const ExampleRun& run, const Dataset& train, const mdn::Fi
   write_csv(dir + "data.csv", {what.x_label, what.y_label}, rows);
 
   const MixtureOf mixture_of = [&](const Tensor& x) { return mdn.mixture(x); };
-  const Range xr = range_of(xs, 0.02), yr = range_of(ys, 0.08);
+  Range xr = range_of(xs, 0.02), yr = range_of(ys, 0.08);
+  if (what.equal_aspect)
+    equal_aspect(xr, yr);
   constexpr std::int64_t grid_size = 200;
   const std::vector<double> grid = cell_centres(xr, grid_size);
   const Tensor grid_x = from_vector(grid, {grid_size, 1}, kFloat32);
@@ -71,7 +73,8 @@ void write_outputs_1d(const ExampleRun& run, const Dataset& train, const mdn::Fi
   add_component_means(density, mixture_of, xr);
   if (what.mse)
     density.line(grid, mse, kGreen, "squared-error net", 2.5);
-  density.subtitle(fmt::format("MDN with {} components; circles: component means sized by weight",
+  density.subtitle(fmt::format("MDN with {} components; circles: component means sized by "
+                               "their weight",
                                mdn.options().components));
   density.save(dir + "density.svg");
 
@@ -82,12 +85,19 @@ void write_outputs_1d(const ExampleRun& run, const Dataset& train, const mdn::Fi
   for (std::size_t i = 0; i < xs.size(); ++i)
     rows.push_back({xs[i], drawn[i]});
   write_csv(dir + "samples.csv", {what.x_label, what.y_label}, rows);
-  Plot samples(what.title + ": samples from the MDN", what.x_label, what.y_label, xr, yr);
+  // The samples may reach beyond the data: the axes hold both.
+  std::vector<double> both = ys;
+  both.insert(both.end(), drawn.begin(), drawn.end());
+  Range sample_yr = range_of(both, 0.05), sample_xr = xr;
+  if (what.equal_aspect)
+    equal_aspect(sample_xr, sample_yr);
+  Plot samples(what.title + ": samples from the MDN", what.x_label, what.y_label, sample_xr,
+               sample_yr);
   samples.scatter(xs, ys, kBlue, "training data", 1.4, 0.3);
-  samples.scatter(xs, drawn, kRed, "one sample per x", 1.4, 0.45);
+  samples.scatter(xs, drawn, kRed, "one sample per x", 1.4, 0.5, Marker::Cross);
   samples.save(dir + "samples.svg");
 
-  Plot loss = loss_plot(what.title + ": MDN training and validation NLL", mdn.result.history);
+  Plot loss = loss_plot(what.title + ": MDN training and validation NLL", mdn.result, what.y_label);
   loss.save(dir + "loss.svg");
 }
 

@@ -28,6 +28,7 @@ struct Outputs1D {
   std::string title; // what the pictures are of
   std::string x_label = "x", y_label = "y";
   const FittedMSE* mse = nullptr; // drawn beside the MDN when given
+  bool equal_aspect = false;      // x and y in the same units: a unit as long on both axes
 };
 
 // Writes data.csv, predictions.csv (on a grid of x: the MDN's mean and most probable mean, and

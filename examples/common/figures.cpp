@@ -1,5 +1,7 @@
 #include "common/figures.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -28,7 +30,7 @@ Plot density_plot(const std::string& title, const MixtureOf& mixture_of, Range x
       values[static_cast<std::size_t>(iy * nx + ix)] = p[static_cast<std::size_t>(iy)];
   }
   Plot plot(title, x_label, y_label, x, y);
-  plot.heatmap(values, nx, ny, "p(y | x)");
+  plot.heatmap(values, nx, ny, "p(" + y_label + " | " + x_label + ")");
   return plot;
 }
 
@@ -48,9 +50,10 @@ void add_component_means(Plot& plot, const MixtureOf& mixture_of, Range x, std::
   plot.weighted_circles(cx, cy, w, kBlack, "component means (size: weight)");
 }
 
-Plot loss_plot(const std::string& title, const std::vector<mdn::EpochReport>& history) {
+Plot loss_plot(const std::string& title, const mdn::TrainResult& result,
+               const std::string& y_name) {
   std::vector<double> epoch, train, val_epoch, val;
-  for (const mdn::EpochReport& r : history) {
+  for (const mdn::EpochReport& r : result.history) {
     epoch.push_back(static_cast<double>(r.epoch));
     train.push_back(r.train_nll);
     if (std::isfinite(r.val_nll)) {
@@ -60,18 +63,21 @@ Plot loss_plot(const std::string& title, const std::vector<mdn::EpochReport>& hi
   }
   std::vector<double> all = train;
   all.insert(all.end(), val.begin(), val.end());
-  // The first epochs' loss can be far above the rest: keep the interesting part in view.
-  std::vector<double> sorted = all;
-  std::sort(sorted.begin(), sorted.end());
-  Range y = range_of(all);
-  if (!sorted.empty())
-    y.hi = std::min(y.hi, sorted[sorted.size() * 95 / 100] +
-                              0.1 * (sorted[sorted.size() * 95 / 100] - sorted.front()) + 1e-9);
-  Plot plot(title, "epoch", "NLL (nats per point, standardised y)",
-            {0, std::max(2.0, epoch.empty() ? 2.0 : epoch.back())}, y);
+  Plot plot(title, "epoch", "NLL (nats per point, in the units of " + y_name + ")",
+            {0, std::max(2.0, epoch.empty() ? 2.0 : epoch.back())}, range_of(all, 0.04));
   plot.line(epoch, train, kBlue, "training");
   if (!val.empty())
     plot.line(val_epoch, val, kOrange, "validation");
+  if (result.best_epoch > 0) {
+    const bool measured = std::isfinite(result.best_val_nll);
+    plot.vertical(static_cast<double>(result.best_epoch), kGrey,
+                  measured ? fmt::format("best epoch, {} (kept)", result.best_epoch)
+                           : fmt::format("last epoch, {} (kept)", result.best_epoch));
+    if (measured)
+      plot.scatter({static_cast<double>(result.best_epoch)}, {result.best_val_nll}, kBlack,
+                   fmt::format("best validation NLL, {:.4f}", result.best_val_nll), 4.5, 1,
+                   Marker::Diamond);
+  }
   return plot;
 }
 

@@ -24,8 +24,10 @@ void add_component_means(Plot& plot, const MixtureOf& mixture_of, Range x, std::
 // x [n, 1] and y [n, 1] tensors as plain vectors.
 std::vector<double> column(const Tensor& t, std::int64_t c = 0);
 
-// Training and validation NLL per epoch (validation only where it was measured), in the
-// standardised units the network trains in.
-Plot loss_plot(const std::string& title, const std::vector<mdn::EpochReport>& history);
+// Training and validation NLL per epoch (validation only where it was measured), in nats per
+// point in the units of `y_name` (as mdn::fit reports them), with the best epoch (the model
+// kept) marked; the axes hold every epoch's values.
+Plot loss_plot(const std::string& title, const mdn::TrainResult& result,
+               const std::string& y_name = "y");
 
 } // namespace tapegrad::examples

@@ -17,10 +17,17 @@ mdn::FittedModel fit_mdn(const Tensor& x, const Tensor& y, const Tensor& x_val, 
                           .seed = settings.seed,
                           .ensemble = 1,
                           .noise = 0.0};
-  Progress progress(settings.label, settings.train.epochs, settings.quiet);
+  Progress progress({.label = settings.label,
+                     .epochs = settings.train.epochs,
+                     .patience = settings.train.patience,
+                     .rows = x.size(0),
+                     .val_rows = x_val.defined() ? x_val.size(0) : 0,
+                     .y_name = settings.y_name,
+                     .patience_flag = "patience",
+                     .quiet = settings.quiet});
   options.train.on_epoch = [&](const mdn::EpochReport& r) { progress.update(r); };
   mdn::FittedModel fitted = mdn::fit(x, y, x_val, y_val, options);
-  progress.finish();
+  progress.finish(&fitted.result);
   return fitted;
 }
 

@@ -15,6 +15,7 @@ struct FitSettings {
   mdn::TrainOptions train;
   std::uint64_t seed = 1;    // the initial weights
   std::string label = "mdn"; // for the progress display
+  std::string y_name = "y";  // whose units the progress display's NLL is in
   bool quiet = false;        // no progress display
 };
 

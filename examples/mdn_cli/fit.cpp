@@ -1,6 +1,6 @@
 // mdn fit: train an MDN on columns of a CSV file (mdn::fit) and save it (FittedModel::save).
 #include "common/args.hpp"
-#include "common/progress.hpp"
+#include "common/json.hpp"
 #include "mdn_cli/commands.hpp"
 
 #include <mdn/model_file.hpp>
@@ -17,140 +17,72 @@
 
 namespace tapegrad::examples {
 
-namespace {
-
-// Each name of a --x or --y list must be a column of the table, and appear once.
-void check_names(const Table& table, const std::vector<std::string>& names, const char* flag) {
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (std::find(table.names.begin(), table.names.end(), names[i]) == table.names.end())
-      fail("{}:{}: no column '{}' (named in {}); expected one of the header's columns: {}",
-           table.source, table.header_line, names[i], flag, fmt::join(table.names, ", "));
-    if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
-        names.begin() + static_cast<std::ptrdiff_t>(i))
-      fail("{}: {} names column '{}' twice; expected each column once", table.source, flag,
-           names[i]);
-  }
-}
-
-} // namespace
-
-void choose_columns(const Table& table, const std::vector<std::string>& x,
-                    const std::vector<std::string>& y, std::vector<std::string>& x_names,
-                    std::vector<std::string>& y_names) {
-  y_names = y.empty() ? std::vector<std::string>{table.names.back()} : y;
-  check_names(table, y_names, "--y");
-  x_names.clear();
-  if (x.empty()) {
-    for (const std::string& name : table.names)
-      if (std::find(y_names.begin(), y_names.end(), name) == y_names.end())
-        x_names.push_back(name);
-    if (x_names.empty())
-      fail("{}: only the column(s) of y; expected at least one more column for the inputs",
-           table.source);
-  } else {
-    x_names = x;
-  }
-  check_names(table, x_names, "--x");
-  for (const std::string& name : x_names)
-    if (std::find(y_names.begin(), y_names.end(), name) != y_names.end())
-      fail("{}: column '{}' is named in both --x and --y; expected an input column to be no "
-           "output column",
-           table.source, name);
-}
-
-void require_model_columns(const Table& table, const mdn::FittedModel& model,
-                           const std::string& model_path, bool outputs) {
-  std::vector<std::string> wanted = model.x_names;
-  if (outputs)
-    wanted.insert(wanted.end(), model.y_names.begin(), model.y_names.end());
-  for (const std::string& name : wanted)
-    if (std::find(table.names.begin(), table.names.end(), name) == table.names.end())
-      fail("{}:{}: no column '{}'; the model {} was trained on inputs {} and outputs {}, expected "
-           "a header with {} (it has {})",
-           table.source, table.header_line, name, model_path, fmt::join(model.x_names, ","),
-           fmt::join(model.y_names, ","), outputs ? "those columns" : "its input columns",
-           fmt::join(table.names, ", "));
-}
-
-mdn::FittedModel fit_table(const Table& table, mdn::FitOptions options, bool quiet) {
-  const Tensor x = table.matrix(options.x_names), y = table.matrix(options.y_names);
-  // The two row counts the flags decide, checked here so that the message names the flags.
-  const std::int64_t rows = table.rows();
-  const std::int64_t held_out =
-      options.validation > 0 ? nn::validation_rows(rows, options.validation) : 0;
-  if (options.validation > 0 && (held_out == 0 || held_out == rows))
-    fail("{}: {} rows, of which --val {} holds out {}; expected enough rows for a non-empty "
-         "training and validation part (or --val 0)",
-         table.source, rows, options.validation, held_out);
-  if (rows - held_out < options.train.batch_size)
-    fail("{}: {} training rows ({} rows less {} held out by --val {}), fewer than one batch of "
-         "--batch {}; expected at least {} training rows or a smaller --batch",
-         table.source, rows - held_out, rows, held_out, options.validation,
-         options.train.batch_size, options.train.batch_size);
-
-  options.source = table.source;
-  std::optional<Progress> progress; // one per candidate K: its first network's epochs
-  std::string label;
-  options.on_candidate = [&](std::int64_t k) {
-    if (progress)
-      progress->finish();
-    progress.reset();
-    label = fmt::format("K={}", k);
-  };
-  options.train.on_epoch = [&](const mdn::EpochReport& r) {
-    if (r.member != 0)
-      return;
-    if (!progress)
-      progress.emplace(label, r.epochs, quiet);
-    progress->update(r);
-  };
-  mdn::FittedModel fitted = mdn::fit(x, y, options);
-  if (progress)
-    progress->finish();
-  return fitted;
-}
-
-namespace {
-
 Args fit_args() {
+  std::vector<Flag> flags = data_flags("training data, CSV with a header row");
+  const std::vector<Flag> more{
+      {"x", "A,B", "input columns (default: every column but the outputs)"},
+      {"y", "C", "output column(s) (default: the last column)"},
+      {"components", "K[,K...]", "mixture components; several: choose by cross-validation", "10"},
+      {"noise",
+       "MODEL",
+       "full, diagonal, isotropic or fixed (one output: full is diagonal)",
+       "full",
+       false,
+       {"full", "diagonal", "isotropic", "fixed"}},
+      {"hidden", "N[,N...]", "hidden layer widths", "64,64"},
+      {"activation",
+       "NAME",
+       "relu, tanh, sigmoid, softplus, silu or elu",
+       "tanh",
+       false,
+       {"relu", "tanh", "sigmoid", "softplus", "silu", "elu"}},
+      {"steps", "N", "budget of Adam steps (warm-up, then cosine decay)", "3000"},
+      {"epochs", "N", "a budget in epochs instead of --steps (auto: from --steps)", "auto"},
+      {"batch", "N", "mini-batch size (auto: all rows up to 512, else 256)", "auto"},
+      {"lr", "F", "Adam's peak learning rate", "0.003"},
+      {"val", "F", "share of rows each network holds out for early stopping", "0.1"},
+      {"patience", "N", "stop after N epochs without a better validation NLL (0: never)", "auto"},
+      {"ensemble", "M", "networks from M seeds, their densities averaged", "5"},
+      {"noise-reg", "F", "std of noise on standardised x, y in training (auto: rule of thumb)",
+       "auto"},
+      {"weight-decay", "F", "AdamW's decoupled weight decay (0: plain Adam)", "0"},
+      {"folds", "N", "folds of the cross-validation that chooses among several --components", "5"},
+      {"seed", "N", "seed of the weights, the split and the batches", "1"},
+      {"quiet", "", "no progress display"},
+      {"log", "FILE",
+       "one JSON line per epoch: epoch, step, train and validation NLL, lr, seconds"},
+      {"json", "", "print the summary as one JSON object"},
+      {"checkpoint", "FILE", "where to keep the training state (default: the --out file + .ckpt)"},
+      {"checkpoint-every", "N",
+       "save the training state every N epochs (0: only when stopped by SIGINT or SIGTERM)", "0"},
+      {"resume", "FILE", "continue the run of this checkpoint (same data; its flags by default)"},
+      {"sequence", "COLUMN",
+       "fit a recurrent MDN p(y_t | y_<t) to the sequences this column tells apart (rows in file "
+       "order); --hidden N is then the recurrent layer's size (N,N stacks two)"},
+      {"rnn",
+       "NAME",
+       "the recurrent layer with --sequence: gru or lstm",
+       "gru",
+       false,
+       {"gru", "lstm"}},
+      {"bptt", "N", "with --sequence: steps per chunk of truncated backpropagation through time",
+       "100"},
+      {"out", "FILE", "where to write the model", "", true}};
+  flags.insert(flags.end(), more.begin(), more.end());
   return Args(
       "mdn fit",
       "Fits a mixture density network p(y | x) to columns of a CSV file (with a header row) and\n"
       "saves it, with the standardisation of x and y, to one model file. With several\n"
       "--components values, cross-validation chooses one (the fewest within one standard error\n"
       "of the best out-of-fold NLL) and prints the table. Warnings go to standard error.\n"
-      "SIGINT (Ctrl-C) or SIGTERM stops training after the current epoch, saves the training\n"
-      "state to the checkpoint and exits with status 130 or 143 without a model; --resume\n"
-      "continues it and writes the model an uninterrupted run would have, bit for bit.",
-      {{"data", "FILE", "training data, CSV with a header row (- reads standard input)", "", true},
-       {"x", "A,B", "input columns (default: every column but the outputs)"},
-       {"y", "C", "output column(s) (default: the last column)"},
-       {"components", "K[,K...]", "mixture components; several: choose by cross-validation", "10"},
-       {"noise", "MODEL", "full, diagonal, isotropic or fixed (one output: full is diagonal)",
-        "full"},
-       {"hidden", "N[,N...]", "hidden layer widths", "64,64"},
-       {"activation", "NAME", "relu, tanh, sigmoid, softplus, silu or elu", "tanh"},
-       {"steps", "N", "budget of Adam steps (warm-up, then cosine decay)", "3000"},
-       {"epochs", "N", "a budget in epochs instead of --steps (auto: from --steps)", "auto"},
-       {"batch", "N", "mini-batch size (auto: all rows up to 512, else 256)", "auto"},
-       {"lr", "F", "Adam's peak learning rate", "0.003"},
-       {"val", "F", "share of rows each network holds out for early stopping", "0.1"},
-       {"patience", "N", "stop after N epochs without a better validation NLL (0: never)", "auto"},
-       {"ensemble", "M", "networks from M seeds, their densities averaged", "5"},
-       {"noise-reg", "F", "std of noise on standardised x, y in training (auto: rule of thumb)",
-        "auto"},
-       {"weight-decay", "F", "AdamW's decoupled weight decay (0: plain Adam)", "0"},
-       {"folds", "N", "folds of the cross-validation that chooses among several --components", "5"},
-       {"seed", "N", "seed of the weights, the split and the batches", "1"},
-       {"quiet", "", "no progress display"},
-       {"checkpoint", "FILE", "where to keep the training state (default: the --out file + .ckpt)"},
-       {"checkpoint-every", "N",
-        "save the training state every N epochs (0: only when stopped by "
-        "SIGINT or SIGTERM)",
-        "0"},
-       {"resume", "FILE", "continue the run of this checkpoint (same data; its flags by default)"},
-       {"out", "FILE", "where to write the model", "", true}});
+      "Every NLL it prints is in nats per point in the units of y. SIGINT (Ctrl-C) or SIGTERM\n"
+      "stops training after the current epoch, saves the training state to the checkpoint and\n"
+      "exits with status 130 or 143 without a model; --resume continues it and writes the model\n"
+      "an uninterrupted run would have, bit for bit.",
+      std::move(flags));
 }
+
+namespace {
 
 // The fit's options from the flags (the columns are chosen later, from the data's header).
 mdn::FitOptions fit_options(const Args& args) {
@@ -231,10 +163,12 @@ int report_stopped(const mdn::FittedModel& fitted, const Args& args,
   const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
   if (!checkpoint.empty())
     fmt::print(stderr,
-               "mdn fit: stopped by {} after epoch {}; saved the training state to {}; continue "
-               "with: mdn fit --resume {} --data {} --out {}{}\n",
+               "mdn fit: stopped by {} after epoch {}, no model written; saved the training "
+               "state to {}; continue with: mdn fit --resume {} --data {} --out {}{}{}{}\n",
                name, fitted.result.history.size(), checkpoint, checkpoint, args.text("data"),
-               args.text("out"), args.given("checkpoint") ? " --checkpoint " + checkpoint : "");
+               args.text("out"), args.given("checkpoint") ? " --checkpoint " + checkpoint : "",
+               args.given("delimiter") ? " --delimiter '" + args.text("delimiter") + "'" : "",
+               args.on("drop-na") ? " --drop-na" : "");
   else
     fmt::print(stderr,
                "mdn fit: stopped by {}; nothing saved (checkpoints need one --components value)\n",
@@ -242,32 +176,78 @@ int report_stopped(const mdn::FittedModel& fitted, const Args& args,
   return 128 + signal;
 }
 
+// Why training ended, in a few words (the progress display says it at length).
+std::string stop_reason(const mdn::FittedModel& fitted) {
+  const auto& history = fitted.result.history;
+  return !history.empty() && static_cast<std::int64_t>(history.size()) < history.back().epochs
+             ? "early stopping"
+             : "epoch budget";
+}
+
 // The candidates' table, when there were several, and the one-line summary.
-void print_summary(const mdn::FittedModel& fitted, std::int64_t rows, std::int64_t fit_folds) {
+void print_summary(const mdn::FittedModel& fitted, std::int64_t rows, std::int64_t folds) {
   const std::int64_t kept = fitted.options().components;
   if (fitted.candidates.size() > 1) {
     fmt::print("{:>10}  {:>12}  {:>8}  {:>16}\n", "components", "CV NLL", "+- se", "excess +- se");
     for (const mdn::OrderCandidate& c : fitted.candidates)
       fmt::print("{:>10}  {:>12.4f}  {:>8.4f}  {:>7.4f} +- {:.4f}{}\n", c.components, c.val_nll,
                  c.val_nll_se, c.excess, c.excess_se, c.components == kept ? "  <- kept" : "");
-    fmt::print("(out-of-fold NLL of {}-fold cross-validation; kept: the fewest components within "
-               "one standard error of the best)\n",
-               fit_folds);
+    fmt::print("(out-of-fold NLL of {}-fold cross-validation, nats per point in the units of {}; "
+               "kept: the fewest components within one standard error of the best)\n",
+               folds, fmt::join(fitted.y_names, ","));
   }
   fmt::print("fitted p({} | {}) with {} components ({} noise) x {} network(s) on {} rows",
              fmt::join(fitted.y_names, ","), fmt::join(fitted.x_names, ","), kept,
              mdn::noise_model_name(fitted.options().noise), fitted.ensemble_size(), rows);
   if (fitted.candidates.size() == 1 && std::isfinite(fitted.candidates.front().val_nll))
     fmt::print("; validation NLL {:.4f} nats per point", fitted.candidates.front().val_nll);
-  fmt::print("\n");
+  fmt::print("; kept epoch {} of {} ({})\n", fitted.result.best_epoch, fitted.result.history.size(),
+             stop_reason(fitted));
+}
+
+std::string summary_json(const mdn::FittedModel& fitted, std::int64_t rows,
+                         const std::string& out) {
+  const auto names = [](const std::vector<std::string>& v) {
+    std::vector<std::string> encoded;
+    for (const std::string& name : v)
+      encoded.push_back(json_string(name));
+    return json_array(encoded);
+  };
+  std::vector<std::string> candidates;
+  double val_nll = NAN;
+  for (const mdn::OrderCandidate& c : fitted.candidates) {
+    candidates.push_back(json_object({{"components", fmt::format("{}", c.components)},
+                                      {"val_nll", json_number(c.val_nll)},
+                                      {"best_epoch", fmt::format("{}", c.result.best_epoch)},
+                                      {"epochs_run", fmt::format("{}", c.result.history.size())}}));
+    if (c.components == fitted.options().components)
+      val_nll = c.val_nll;
+  }
+  return json_object({{"model", json_string(out)},
+                      {"rows", fmt::format("{}", rows)},
+                      {"x", names(fitted.x_names)},
+                      {"y", names(fitted.y_names)},
+                      {"components", fmt::format("{}", fitted.options().components)},
+                      {"noise", json_string(mdn::noise_model_name(fitted.options().noise))},
+                      {"ensemble", fmt::format("{}", fitted.ensemble_size())},
+                      {"val_nll", json_number(val_nll)},
+                      {"nll_units", json_string("nats per point, in the units of y")},
+                      {"epochs_run", fmt::format("{}", fitted.result.history.size())},
+                      {"best_epoch", fmt::format("{}", fitted.result.best_epoch)},
+                      {"stopped_by", json_string(stop_reason(fitted))},
+                      {"candidates", json_array(candidates)}});
 }
 
 } // namespace
 
-int fit_command(int argc, char** argv) {
-  Args args = fit_args();
-  if (!args.parse(argc, argv, 2))
-    return 0;
+int fit_command(Args& args, const std::vector<std::string>& /*positional*/) {
+  if (args.given("sequence"))
+    return fit_sequence_command(args);
+  for (const char* flag : {"rnn", "bptt"})
+    if (args.given(flag))
+      fail("mdn fit: --{} needs --sequence COLUMN (a recurrent model of sequences); expected "
+           "--sequence, or no --{}",
+           flag, flag);
   const std::string resume_path = args.given("resume") ? args.text("resume") : "";
   std::optional<mdn::FitCheckpoint> resumed;
   if (!resume_path.empty()) {
@@ -282,14 +262,20 @@ int fit_command(int argc, char** argv) {
   if (checkpoint == out || checkpoint == "-")
     fail("mdn fit: '--checkpoint {}': expected a file other than --out and standard output",
          checkpoint);
+  const std::string log = args.text("log");
+  if (args.given("log") && (log.empty() || log == "-" || log == out || log == checkpoint))
+    fail("mdn fit: '--log {}': expected a file name other than --out's and --checkpoint's", log);
   const bool single = options.components.size() == 1;
   if (!single && (options.checkpoint_every > 0 || resumed))
     fail("mdn fit: --checkpoint-every and --resume need one --components value; expected one "
          "instead of {}",
          args.text("components"));
 
-  const Table table = read_csv(args.text("data"));
+  Table table = read_data(args);
   choose_columns(table, args.names("x"), args.names("y"), options.x_names, options.y_names);
+  std::vector<std::string> used = options.x_names;
+  used.insert(used.end(), options.y_names.begin(), options.y_names.end());
+  use_columns(table, used, args);
   if (resumed)
     check_same_flags(options, *resumed);
   if (single)
@@ -299,13 +285,17 @@ int fit_command(int argc, char** argv) {
   mdn::FittedModel fitted;
   {
     StopSignals signals;
-    fitted = fit_table(table, options, args.on("quiet"));
+    fitted = fit_table(table, options, args.on("quiet"), log);
   }
   if (!fitted.complete())
     return report_stopped(fitted, args, single ? checkpoint : "");
   fitted.save(out);
   for (const std::string& warning : fitted.warnings)
     fmt::print(stderr, "warning: {}\n", warning);
+  if (args.on("json")) {
+    fmt::print("{}\n", summary_json(fitted, table.rows(), out));
+    return 0;
+  }
   print_summary(fitted, table.rows(), options.folds);
   fmt::print("wrote {}\n", out);
   return 0;

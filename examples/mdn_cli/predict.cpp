@@ -1,25 +1,28 @@
 // mdn predict: point predictions and the whole mixture, one row per input row.
-#include "common/args.hpp"
 #include "mdn_cli/commands.hpp"
 
 #include <mdn/model_file.hpp>
 
 namespace tapegrad::examples {
 
-int predict_command(int argc, char** argv) {
-  Args args(
+Args predict_args() {
+  std::vector<Flag> flags{{"model", "FILE", "a model written by mdn fit", "", true}};
+  for (Flag& f : data_flags("CSV with the model's input columns"))
+    flags.push_back(std::move(f));
+  flags.push_back({"out", "FILE", "predictions as CSV (- writes standard output)", "", true});
+  return Args(
       "mdn predict",
       "Writes, for every row of a CSV file, the model's inputs, then per output column its\n"
       "mixture mean, standard deviation and mode, then each component's weight pi_k, mean\n"
-      "mu_k and standard deviation sigma_k.",
-      {{"model", "FILE", "a model written by mdn fit", "", true},
-       {"data", "FILE", "CSV with the model's input columns (- reads standard input)", "", true},
-       {"out", "FILE", "predictions as CSV (- writes standard output)", "", true}});
-  if (!args.parse(argc, argv, 2))
-    return 0;
+      "mu_k and standard deviation sigma_k, all in the data's units.",
+      std::move(flags));
+}
+
+int predict_command(Args& args, const std::vector<std::string>& /*positional*/) {
   const mdn::FittedModel model = mdn::load(args.text("model"));
-  const Table table = read_csv(args.text("data"));
+  Table table = read_data(args);
   require_model_columns(table, model, args.text("model"), false);
+  use_columns(table, model.x_names, args);
   const Tensor x = table.matrix(model.x_names);
   const mdn::Predictions p = model.predict(x);
   const std::int64_t n = x.size(0), in = x.size(1), k = p.weight.size(1), d = p.mean.size(1);

@@ -45,28 +45,32 @@ std::string trial_json(const mdn::TuneTrial& t) {
 
 } // namespace
 
-int tune_command(int argc, char** argv) {
-  Args args(
+Args tune_args() {
+  std::vector<Flag> flags = data_flags("training data, CSV with a header row");
+  const std::vector<Flag> more{
+      {"x", "A,B", "input columns (default: every column but the outputs)"},
+      {"y", "C", "output column(s) (default: the last column)"},
+      {"budget", "TIME", "stop starting trials after this long (60s, 5m, 1h)", "60s"},
+      {"trials", "N", "run exactly N trials instead of a time budget"},
+      {"folds", "N", "cross-validation folds per trial", "5"},
+      {"steps", "N", "budget of Adam steps of every network (as mdn fit --steps)", "3000"},
+      {"ensemble", "M", "networks of the final fit", "5"},
+      {"seed", "N", "seed of the sequence of trials and of every fit", "1"},
+      {"log", "FILE", "write each trial as one JSON line to FILE"},
+      {"quiet", "", "no table of trials"},
+      {"out", "FILE", "where to write the best model", "", true}};
+  flags.insert(flags.end(), more.begin(), more.end());
+  return Args(
       "mdn tune",
       "Searches the settings of mdn fit (components, hidden layers, learning rate, noise\n"
       "regularisation, weight decay) by the k-fold cross-validated NLL of each, then fits the\n"
       "best with an ensemble on all rows and saves it. Trial 0 is mdn fit's defaults; the others\n"
       "are a random sequence fixed by --seed, so a budget in time decides only how far along it\n"
       "the search gets (a faster machine tries more); --trials N makes the result reproducible.",
-      {{"data", "FILE", "training data, CSV with a header row (- reads standard input)", "", true},
-       {"x", "A,B", "input columns (default: every column but the outputs)"},
-       {"y", "C", "output column(s) (default: the last column)"},
-       {"budget", "TIME", "stop starting trials after this long (60s, 5m, 1h)", "60s"},
-       {"trials", "N", "run exactly N trials instead of a time budget"},
-       {"folds", "N", "cross-validation folds per trial", "5"},
-       {"steps", "N", "budget of Adam steps of every network (as mdn fit --steps)", "3000"},
-       {"ensemble", "M", "networks of the final fit", "5"},
-       {"seed", "N", "seed of the sequence of trials and of every fit", "1"},
-       {"log", "FILE", "write each trial as one JSON line to FILE"},
-       {"quiet", "", "no table of trials"},
-       {"out", "FILE", "where to write the best model", "", true}});
-  if (!args.parse(argc, argv, 2))
-    return 0;
+      std::move(flags));
+}
+
+int tune_command(Args& args, const std::vector<std::string>& /*positional*/) {
   mdn::TuneOptions tune;
   if (args.given("trials")) {
     tune.trials = args.integer("trials", 1);
@@ -84,8 +88,11 @@ int tune_command(int argc, char** argv) {
   if (out == "-")
     fail("mdn tune: '--out -': a model cannot go to standard output; expected a file name");
 
-  const Table table = read_csv(args.text("data"));
+  Table table = read_data(args);
   choose_columns(table, args.names("x"), args.names("y"), base.x_names, base.y_names);
+  std::vector<std::string> used = base.x_names;
+  used.insert(used.end(), base.y_names.begin(), base.y_names.end());
+  use_columns(table, used, args);
   base.source = table.source;
   std::ofstream log;
   if (args.given("log")) {

@@ -1,9 +1,12 @@
-// Element-wise ops: forward values against <cmath> in float64 and float32, a float64 gradcheck of
-// every op (binary ops on broadcasting shape pairs), subgradients at kinks, and large inputs.
+// Element-wise ops and where: forward values against <cmath> in float64 and float32, a float64
+// gradcheck of every op (binary ops on broadcasting shape pairs), subgradients at kinks, NaN, and
+// large inputs.
 #include "tests/support/autograd_helpers.hpp"
 
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <vector>
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;
@@ -433,4 +436,75 @@ TEST_CASE("softplus, sigmoid, tanh and exp stay finite at large inputs", "[ops][
   check_close(y32, {100.0, 0.0, 30.0}, 1e-6);
   for (double v : y32.to_vector<double>())
     CHECK(std::isfinite(v));
+}
+
+TEST_CASE("relu, clamp, maximum and minimum pass NaN on, on the SIMD path and the tail alike",
+          "[ops][elementwise]") {
+  // Regression: relu gave 0, clamp the bound, maximum and minimum the other operand.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (DType dtype : {kFloat32, kFloat64})
+    for (std::int64_t n : {1, 7, 16, 37}) { // below, at and past a SIMD batch
+      INFO(dtype_name(dtype) << ", " << n << " elements");
+      std::vector<double> values(static_cast<std::size_t>(n), -1.0);
+      values.back() = nan;
+      values.front() = nan;
+      const Tensor x = from_vector(values, {n}, dtype);
+      const Tensor other = full({n}, 0.5, dtype);
+      for (const Tensor& y : {relu(x), clamp(x, -0.5, 0.5), maximum(x, other), minimum(x, other),
+                              maximum(other, x), minimum(other, x), softplus(x), tanh(x)}) {
+        const std::vector<double> out = y.to_vector<double>();
+        CHECK(std::isnan(out.front()));
+        CHECK(std::isnan(out.back()));
+        if (n > 2)
+          CHECK_FALSE(std::isnan(out[1]));
+      }
+    }
+  // NaN in the scalar bound of clamp or in both operands.
+  CHECK(std::isnan(maximum(tensor({nan}), tensor({nan})).item<double>()));
+  check_close(relu(tensor({-0.0, 0.0, 2.0}, kFloat64)), {0.0, 0.0, 2.0});
+}
+
+TEST_CASE("minimum and maximum at a NaN give the full gradient to both operands, as PyTorch",
+          "[ops][elementwise]") {
+  FreshTape fresh;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Tensor a = tensor({nan, 1.0}, kFloat64).requires_grad_();
+  Tensor b = tensor({2.0, nan}, kFloat64).requires_grad_();
+  sum(maximum(a, b) * tensor({1.0, 1.0}, kFloat64)).backward();
+  check_close(a.grad(), {1.0, 1.0});
+  check_close(b.grad(), {1.0, 1.0});
+}
+
+TEST_CASE("where picks a or b by a broadcast condition of any dtype", "[ops][elementwise]") {
+  FreshTape fresh;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor condition = from_vector(std::vector<std::int64_t>{1, 0, 2}, {3});
+  const Tensor a = from_vector(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3});
+  const Tensor b = tensor({-1.0}, kFloat64);
+  const Tensor y = where(condition, a, b);
+  CHECK(y.shape() == Shape{2, 3});
+  check_close(y, {1, -1, 3, 4, -1, 6});
+  // A float condition: non-zero (NaN included) is true; a NaN in the branch not taken is dropped.
+  const Tensor mask = from_vector(std::vector<double>{0.0, nan, -0.0}, {3, 1});
+  const Tensor z = where(mask, tensor({nan, 7.0}, kFloat64), tensor({8.0, 9.0}, kFloat64));
+  CHECK(z.shape() == Shape{3, 2});
+  const std::vector<double> zv = z.to_vector<double>();
+  CHECK(zv[0] == 8.0);
+  CHECK(std::isnan(zv[2]));
+  CHECK(zv[3] == 7.0);
+  CHECK(zv[4] == 8.0);
+
+  Tensor ag = uniform({2, 3}, 91, -1, 1).requires_grad_();
+  Tensor bg = uniform({3}, 92, -1, 1).requires_grad_();
+  sum(where(condition, ag, bg) * 2.0).backward();
+  check_close(ag.grad(), {2, 0, 2, 2, 0, 2});
+  check_close(bg.grad(), {0, 4, 0}); // summed over the two rows it was repeated along
+  check_gradients([&](const auto& in) { return where(condition, in[0], in[1]); }, {ag, bg});
+  check_gradients(
+      [&](const auto& in) { return where(mask, in[0], in[1]); },
+      {uniform({1, 2}, 93, -1, 1).requires_grad_(), uniform({3, 1}, 94, -1, 1).requires_grad_()});
+  CHECK_THAT(error_of([&] { where(condition, a, ones({2}, kFloat64)); }),
+             Contains("where") && Contains("cannot be broadcast"));
+  CHECK_THAT(error_of([&] { where(condition, zeros({3}, kInt64), zeros({3}, kInt64)); }),
+             Contains("where") && Contains("int64"));
 }

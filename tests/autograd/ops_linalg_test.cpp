@@ -1,7 +1,8 @@
-// matmul (1-D, 2-D, 3-D batched and batch-broadcast) and transpose (t, mT): forward values against
-// loops written here, gradchecks, and shape errors.
+// matmul (1-D, 2-D and N-D with broadcast batch axes, empty batches and matrices) and transpose
+// (t, mT): forward values against loops written here, gradchecks, and shape errors.
 #include "tests/support/autograd_helpers.hpp"
 
+#include <algorithm>
 #include <utility>
 
 using namespace tapegrad;
@@ -14,34 +15,50 @@ using tapegrad::test::uniform;
 
 namespace {
 
-// NumPy's matmul for ranks 1 to 3, by definition: a 1-D left operand is a row, a 1-D right operand
-// a column (the added axes are dropped), and a batch of one or a 2-D operand is shared.
+// NumPy's matmul, by definition: a 1-D left operand is a row, a 1-D right operand a column (the
+// added axes are dropped), and the batch axes broadcast (size 1 or missing repeats).
 std::pair<Shape, std::vector<double>> matmul_reference(const Tensor& a, const Tensor& b) {
-  const Shape& sa = a.shape();
-  const Shape& sb = b.shape();
-  const std::int64_t m = sa.rank() == 1 ? 1 : sa[sa.rank() - 2], k = sa[sa.rank() - 1];
-  const std::int64_t n = sb.rank() == 1 ? 1 : sb[sb.rank() - 1];
-  const std::int64_t a_batch = sa.rank() == 3 ? sa[0] : 1, b_batch = sb.rank() == 3 ? sb[0] : 1;
-  const std::int64_t batch = std::max(a_batch, b_batch);
+  Shape sa = a.shape(), sb = b.shape();
+  if (sa.rank() == 1)
+    sa = Shape{1, sa[0]};
+  if (sb.rank() == 1)
+    sb = Shape{sb[0], 1};
+  const std::int64_t m = sa[sa.rank() - 2], k = sa[sa.rank() - 1], n = sb[sb.rank() - 1];
+  const int batch_rank = std::max(sa.rank(), sb.rank()) - 2;
+  Shape batch;
+  for (int i = 0; i < batch_rank; ++i) {
+    const int ia = i - (batch_rank - (sa.rank() - 2)), ib = i - (batch_rank - (sb.rank() - 2));
+    const std::int64_t size_a = ia >= 0 ? sa[ia] : 1, size_b = ib >= 0 ? sb[ib] : 1;
+    batch.push_back(size_a == 1 ? size_b : size_a); // equal, or one of them is 1
+  }
+  // The flat index of the matrix an operand of batch shape `own` reads for output batch `index`.
+  const auto matrix_of = [&](const Shape& s, const std::vector<std::int64_t>& index) {
+    std::int64_t flat = 0;
+    for (int i = 0; i < s.rank() - 2; ++i) {
+      const std::int64_t size = s[i],
+                         at = index[static_cast<std::size_t>(i + batch_rank - (s.rank() - 2))];
+      flat = flat * size + (size == 1 ? 0 : at);
+    }
+    return flat;
+  };
   const std::vector<double> av = a.to_vector<double>(), bv = b.to_vector<double>();
   std::vector<double> c;
-  for (std::int64_t i = 0; i < batch; ++i)
+  for (std::int64_t i = 0; i < batch.numel(); ++i) {
+    const std::vector<std::int64_t> index = tapegrad::test::unravel(i, batch);
+    const std::int64_t ma = matrix_of(sa, index), mb = matrix_of(sb, index);
     for (std::int64_t r = 0; r < m; ++r)
       for (std::int64_t col = 0; col < n; ++col) {
         double acc = 0;
-        for (std::int64_t p = 0; p < k; ++p) {
-          const std::int64_t ia = (a_batch == 1 ? 0 : i) * m * k + r * k + p;
-          const std::int64_t ib = (b_batch == 1 ? 0 : i) * k * n + p * n + col;
-          acc += av[static_cast<std::size_t>(ia)] * bv[static_cast<std::size_t>(ib)];
-        }
+        for (std::int64_t p = 0; p < k; ++p)
+          acc += av[static_cast<std::size_t>(ma * m * k + r * k + p)] *
+                 bv[static_cast<std::size_t>(mb * k * n + p * n + col)];
         c.push_back(acc);
       }
-  Shape out;
-  if (sa.rank() == 3 || sb.rank() == 3)
-    out.push_back(batch);
-  if (sa.rank() > 1)
+  }
+  Shape out = batch;
+  if (a.dim() > 1)
     out.push_back(m);
-  if (sb.rank() > 1)
+  if (b.dim() > 1)
     out.push_back(n);
   return {out, c};
 }
@@ -52,19 +69,29 @@ struct MatmulCase {
 
 const std::vector<MatmulCase>& matmul_cases() {
   static const std::vector<MatmulCase> cases{
-      {{3, 4}, {4, 2}, {3, 2}},          // 2-D
-      {{1, 5}, {5, 1}, {1, 1}},          //
-      {{4}, {4, 3}, {3}},                // vector times matrix
-      {{3, 4}, {4}, {3}},                // matrix times vector
-      {{4}, {4}, {}},                    // dot product
-      {{2, 3, 4}, {2, 4, 5}, {2, 3, 5}}, // batched
-      {{2, 3, 4}, {4, 5}, {2, 3, 5}},    // 2-D right operand shared by the batch
-      {{3, 4}, {2, 4, 5}, {2, 3, 5}},    // 2-D left operand shared by the batch
-      {{1, 3, 4}, {3, 4, 2}, {3, 3, 2}}, // batch of one broadcast
-      {{3, 3, 4}, {1, 4, 2}, {3, 3, 2}}, //
-      {{1, 2, 3}, {1, 3, 2}, {1, 2, 2}}, //
-      {{4}, {2, 4, 3}, {2, 3}},          // vector with a batch
-      {{2, 3, 4}, {4}, {2, 3}},          //
+      {{3, 4}, {4, 2}, {3, 2}},                // 2-D
+      {{1, 5}, {5, 1}, {1, 1}},                //
+      {{4}, {4, 3}, {3}},                      // vector times matrix
+      {{3, 4}, {4}, {3}},                      // matrix times vector
+      {{4}, {4}, {}},                          // dot product
+      {{2, 3, 4}, {2, 4, 5}, {2, 3, 5}},       // batched
+      {{2, 3, 4}, {4, 5}, {2, 3, 5}},          // 2-D right operand shared by the batch
+      {{3, 4}, {2, 4, 5}, {2, 3, 5}},          // 2-D left operand shared by the batch
+      {{1, 3, 4}, {3, 4, 2}, {3, 3, 2}},       // batch of one broadcast
+      {{3, 3, 4}, {1, 4, 2}, {3, 3, 2}},       //
+      {{1, 2, 3}, {1, 3, 2}, {1, 2, 2}},       //
+      {{4}, {2, 4, 3}, {2, 3}},                // vector with a batch
+      {{2, 3, 4}, {4}, {2, 3}},                //
+      {{2, 1, 3, 4}, {5, 4, 2}, {2, 5, 3, 2}}, // N-D: batch axes broadcast both ways
+      {{7, 5}, {4, 1, 5, 3}, {4, 1, 7, 3}},    //
+      {{3, 1, 2, 2, 3}, {2, 1, 3, 2}, {3, 2, 2, 2, 2}},
+      {{3}, {2, 2, 3, 4}, {2, 2, 4}}, // a vector against a 4-D stack
+      {{2, 1, 2, 3}, {3}, {2, 1, 2}}, //
+      {{0, 7, 5}, {5, 3}, {0, 7, 3}}, // empty batch
+      {{7, 5}, {0, 5, 3}, {0, 7, 3}}, //
+      {{2, 0}, {0, 3}, {2, 3}},       // empty sums: zeros
+      {{0, 4}, {4, 3}, {0, 3}},       // no rows
+      {{2, 0, 4}, {4, 3}, {2, 0, 3}}, //
   };
   return cases;
 }
@@ -136,6 +163,34 @@ TEST_CASE("matmul: a shared operand gets the gradient summed over the batch", "[
   check_close(a.grad(), {3, 7, 3, 7, 3, 7, 3, 7, 3, 7, 3, 7});
 }
 
+TEST_CASE("matmul: an empty batch gives an empty result, and backward works", "[ops][linalg]") {
+  // Regression: [0, 7, 5] x [5, 3] returned [1, 7, 3] of garbage, and its backward corrupted the
+  // heap.
+  FreshTape fresh;
+  Generator gen(5);
+  Tensor a = zeros({0, 7, 5}, kFloat64).requires_grad_();
+  Tensor w = randn({5, 3}, gen, kFloat64).requires_grad_();
+  const Tensor y = matmul(a, w);
+  CHECK(y.shape() == Shape{0, 7, 3});
+  sum(y).backward();
+  CHECK(a.grad().shape() == Shape{0, 7, 5});
+  REQUIRE(w.grad().defined());
+  check_close(w.grad(), std::vector<double>(15, 0.0)); // a sum over no rows
+
+  clear_tape();
+  Tensor left = randn({7, 5}, gen, kFloat64).requires_grad_();
+  Tensor right = zeros({0, 5, 3}, kFloat64).requires_grad_();
+  const Tensor z = matmul(left, right);
+  CHECK(z.shape() == Shape{0, 7, 3});
+  sum(z).backward();
+  check_close(left.grad(), std::vector<double>(35, 0.0));
+  CHECK(right.grad().shape() == Shape{0, 5, 3});
+
+  clear_tape();
+  Tensor empty_sum = zeros({2, 0}, kFloat64).requires_grad_();
+  check_close(matmul(empty_sum, zeros({0, 3}, kFloat64)), std::vector<double>(6, 0.0));
+}
+
 TEST_CASE("matmul: errors name both shapes", "[ops][linalg][errors]") {
   const Tensor a = zeros({2, 3}, kFloat64);
   CHECK_THAT(error_of([&] {
@@ -148,9 +203,11 @@ TEST_CASE("matmul: errors name both shapes", "[ops][linalg][errors]") {
              }),
              Contains("[2, 3, 4]") && Contains("[3, 4, 5]") && Contains("batch"));
   CHECK_THAT(error_of([] {
-               matmul(zeros({1, 2, 3, 4}), zeros({4, 2}));
+               matmul(zeros({2, 1, 2, 3, 4}), zeros({3, 4, 2}));
              }),
-             Contains("1-D, 2-D or 3-D") && Contains("[1, 2, 3, 4]"));
+             Contains("[2, 1, 2, 3, 4]") && Contains("[3, 4, 2]") && Contains("batch"));
+  CHECK_THAT(error_of([] { matmul(scalar_tensor(1.0), zeros({2})); }),
+             Contains("matmul") && Contains("at least 1 dimension"));
   CHECK_THAT(error_of([&] {
                matmul(a, zeros({3, 2}, kFloat32));
              }),
@@ -209,7 +266,14 @@ TEST_CASE("t and mT", "[ops][linalg]") {
   check_gradients([](const auto& in) { return matmul(in[0].t(), in[0]); }, {xg});
 
   CHECK_THAT(error_of([&] { batch.t(); }),
-             Contains("t: expected a 2-D tensor") && Contains("[2, 3, 4]"));
+             Contains("t: expected a tensor of at most 2 dimensions") && Contains("[2, 3, 4]"));
+  // As PyTorch: t() leaves a 0-D or 1-D tensor as it is.
+  const Tensor v = tensor({1, 2, 3}, kFloat64);
+  CHECK(v.t().shape() == Shape{3});
+  CHECK(v.t().to_vector<double>() == v.to_vector<double>());
+  CHECK(scalar_tensor(4.0).t().shape() == Shape{});
+  const Tensor vg = uniform({3}, 134, -1, 1).requires_grad_();
+  check_gradients([](const auto& in) { return in[0].t() * 2.0; }, {vg});
   CHECK_THAT(error_of([] { tensor({1, 2}).mT(); }), Contains("mT") && Contains("[2]"));
   CHECK_THAT(error_of([&] { transpose(m, 0, 2); }),
              Contains("transpose") && Contains("axis 2 is out of range"));

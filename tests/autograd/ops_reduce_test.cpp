@@ -1,8 +1,10 @@
-// Reductions: sum, mean, max (over everything and along each axis, with and without keepdim),
-// logsumexp, log_softmax and softmax; forward values against loops written here, gradchecks, and
-// the stability of the log-space ops at ±1e4.
+// Reductions: sum, mean, amax/amin, max/min with their indices, argmax/argmin (over everything and
+// along each axis, with and without keepdim, and over axis 0 of a 0-D tensor), logsumexp,
+// log_softmax and softmax; forward values against loops written here, gradchecks, NaN, and the
+// stability of the log-space ops at ±1e4.
 #include "tests/support/autograd_helpers.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -87,6 +89,9 @@ double row_mean(const Row& r) {
 double row_max(const Row& r) {
   return *std::max_element(r.begin(), r.end());
 }
+double row_min(const Row& r) {
+  return *std::min_element(r.begin(), r.end());
+}
 // Naive: fine for the moderate inputs of these tests.
 double row_logsumexp(const Row& r) {
   double acc = 0;
@@ -121,16 +126,28 @@ const std::vector<AxisReduction>& reductions() {
        [](const Tensor& x) { return sum(x); }, row_sum, false},
       {"mean", [](const Tensor& x, std::int64_t a, bool k) { return mean(x, a, k); },
        [](const Tensor& x) { return mean(x); }, row_mean, false},
-      {"max", [](const Tensor& x, std::int64_t a, bool k) { return max(x, a, k); },
+      {"max", [](const Tensor& x, std::int64_t a, bool k) { return max(x, a, k).values; },
        [](const Tensor& x) { return max(x); }, row_max, true},
+      {"min", [](const Tensor& x, std::int64_t a, bool k) { return min(x, a, k).values; },
+       [](const Tensor& x) { return min(x); }, row_min, true},
+      {"amax", [](const Tensor& x, std::int64_t a, bool k) { return amax(x, a, k); },
+       [](const Tensor& x) { return amax(x); }, row_max, true},
+      {"amin", [](const Tensor& x, std::int64_t a, bool k) { return amin(x, a, k); },
+       [](const Tensor& x) { return amin(x); }, row_min, true},
       {"logsumexp", [](const Tensor& x, std::int64_t a, bool k) { return logsumexp(x, a, k); },
        nullptr, row_logsumexp, false},
       {"method sum", [](const Tensor& x, std::int64_t a, bool k) { return x.sum(a, k); },
        [](const Tensor& x) { return x.sum(); }, row_sum, false},
       {"method mean", [](const Tensor& x, std::int64_t a, bool k) { return x.mean(a, k); },
        [](const Tensor& x) { return x.mean(); }, row_mean, false},
-      {"method max", [](const Tensor& x, std::int64_t a, bool k) { return x.max(a, k); },
+      {"method max", [](const Tensor& x, std::int64_t a, bool k) { return x.max(a, k).values; },
        [](const Tensor& x) { return x.max(); }, row_max, true},
+      {"method min", [](const Tensor& x, std::int64_t a, bool k) { return x.min(a, k).values; },
+       [](const Tensor& x) { return x.min(); }, row_min, true},
+      {"method amax", [](const Tensor& x, std::int64_t a, bool k) { return x.amax(a, k); },
+       [](const Tensor& x) { return x.amax(); }, row_max, true},
+      {"method amin", [](const Tensor& x, std::int64_t a, bool k) { return x.amin(a, k); },
+       [](const Tensor& x) { return x.amin(); }, row_min, true},
       {"method logsumexp",
        [](const Tensor& x, std::int64_t a, bool k) { return x.logsumexp(a, k); }, nullptr,
        row_logsumexp, false},
@@ -223,10 +240,10 @@ TEST_CASE("mean divides the gradient by the count", "[ops][reduce]") {
   check_close(x.grad(), std::vector<double>(8, 0.25));
 }
 
-TEST_CASE("max shares the gradient among tied maxima", "[ops][reduce]") {
+TEST_CASE("amax and max(x) share the gradient among tied maxima", "[ops][reduce]") {
   FreshTape fresh;
   Tensor x = from_vector(std::vector<double>{1, 3, 3, 2, 0, -1}, {2, 3}).requires_grad_();
-  const Tensor y = max(x, 1);
+  const Tensor y = amax(x, 1);
   check_close(y, {3, 2});
   sum(y).backward();
   check_close(x.grad(), {0, 0.5, 0.5, 1, 0, 0});
@@ -235,6 +252,81 @@ TEST_CASE("max shares the gradient among tied maxima", "[ops][reduce]") {
   x.zero_grad();
   max(x).backward();
   check_close(x.grad(), {0, 0.5, 0.5, 0, 0, 0});
+
+  clear_tape();
+  x.zero_grad();
+  amin(x).backward();
+  check_close(x.grad(), {0, 0, 0, 0, 0, 1});
+}
+
+TEST_CASE("max and min along an axis return values and indices; the gradient goes to the index",
+          "[ops][reduce]") {
+  FreshTape fresh;
+  Tensor x = from_vector(std::vector<double>{1, 3, 3, 2, 0, -1, 5, 5, 4}, {3, 3}).requires_grad_();
+  const auto [values, indices] = max(x, 1);
+  check_close(values, {3, 2, 5});
+  CHECK(indices.dtype() == kInt64);
+  CHECK(indices.to_vector<std::int64_t>() == std::vector<std::int64_t>{1, 0, 0}); // first of ties
+  sum(values).backward();
+  check_close(x.grad(), {0, 1, 0, 1, 0, 0, 1, 0, 0});
+  CHECK_FALSE(indices.requires_grad());
+
+  clear_tape();
+  const auto by_column = x.min(0, true);
+  CHECK(by_column.values.shape() == Shape{1, 3});
+  check_close(by_column.values, {1, 0, -1});
+  CHECK(by_column.indices.to_vector<std::int64_t>() == std::vector<std::int64_t>{0, 1, 1});
+  CHECK(argmax(x, 1).to_vector<std::int64_t>() == std::vector<std::int64_t>{1, 0, 0});
+  CHECK(argmin(x, 0).to_vector<std::int64_t>() == std::vector<std::int64_t>{0, 1, 1});
+  CHECK(argmax(x).item<std::int64_t>() == 6); // flattened, first of the ties
+  CHECK(x.argmin().item<std::int64_t>() == 5);
+  CHECK(argmax(x).shape() == Shape{});
+  CHECK(x.argmax(1, true).shape() == Shape{3, 1});
+}
+
+TEST_CASE("reductions of a 0-D tensor along axis 0 or -1, as PyTorch", "[ops][reduce]") {
+  FreshTape fresh;
+  Tensor s = scalar_tensor(-1.5, kFloat64).requires_grad_();
+  for (std::int64_t axis : {0, -1})
+    for (bool keepdim : {false, true}) {
+      INFO("axis " << axis << (keepdim ? " keepdim" : ""));
+      for (const Tensor& y : {sum(s, axis, keepdim), mean(s, axis, keepdim), amax(s, axis, keepdim),
+                              amin(s, axis, keepdim), max(s, axis, keepdim).values,
+                              min(s, axis, keepdim).values, logsumexp(s, axis, keepdim)}) {
+        CHECK(y.shape() == Shape{});
+        check_close(y, {-1.5});
+      }
+      CHECK(max(s, axis, keepdim).indices.item<std::int64_t>() == 0);
+      CHECK(argmin(s, axis, keepdim).shape() == Shape{});
+      check_close(softmax(s, axis), {1.0});
+      check_close(log_softmax(s, axis), {0.0});
+    }
+  sum(s, 0).backward();
+  check_close(s.grad(), {1.0});
+  CHECK_THAT(error_of([&] { sum(s, 1); }), Contains("sum") && Contains("axis 1"));
+  CHECK_THAT(error_of([&] { amax(s, -2); }), Contains("amax") && Contains("axis -2"));
+}
+
+TEST_CASE("max, min and their kin propagate NaN, with the index of the first NaN",
+          "[ops][reduce]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor x = from_vector(std::vector<double>{1, nan, 3, nan, 2, 5, 0, -1}, {2, 4});
+  for (const Tensor& y : {amax(x, 1), amin(x, 1), max(x, 1).values, min(x, 1).values})
+    CHECK(std::isnan(y.to_vector<double>()[0]));
+  check_close(amax(x, 1).slice(0, 1, 2), {5});
+  CHECK(max(x, 1).indices.to_vector<std::int64_t>() == std::vector<std::int64_t>{1, 1});
+  CHECK(argmin(x, 1).to_vector<std::int64_t>() == std::vector<std::int64_t>{1, 3});
+  CHECK(std::isnan(max(x).item<double>()));
+  CHECK(std::isnan(logsumexp(x, 1).to_vector<double>()[0]));
+  CHECK(std::isnan(softmax(x, 1).to_vector<double>()[0]));
+  CHECK(std::isnan(sum(x).item<double>()));
+  CHECK(std::isnan(mean(x, 1).to_vector<double>()[0]));
+  // amax's gradient goes to the NaN it returned.
+  Tensor xg = x.detach().requires_grad_();
+  FreshTape fresh;
+  sum(amax(xg, 1)).backward();
+  const std::vector<double> g = xg.grad().to_vector<double>();
+  CHECK(g == std::vector<double>{0, 0.5, 0, 0.5, 0, 1, 0, 0}); // NaNs tie
 }
 
 TEST_CASE("reduction errors name the op and the axis", "[ops][reduce][errors]") {
@@ -247,6 +339,14 @@ TEST_CASE("reduction errors name the op and the axis", "[ops][reduce][errors]") 
                max(zeros({2, 0}), 1);
              }),
              Contains("max") && Contains("empty axis") && Contains("[2, 0]"));
+  CHECK_THAT(error_of([] { amin(zeros({0})); }), Contains("amin") && Contains("empty axis"));
+  CHECK_THAT(error_of([] {
+               argmax(zeros({3, 0}), 1);
+             }),
+             Contains("argmax") && Contains("empty axis"));
+  CHECK_THAT(error_of([] { mean(zeros({2}, kInt64)); }), Contains("mean") && Contains("int64"));
+  CHECK_THAT(error_of([] { softmax(zeros({2}, kInt64), 0); }),
+             Contains("softmax") && Contains("int64"));
   CHECK_THAT(error_of([] { sum(zeros({2}, kInt64), 0); }), Contains("sum") && Contains("int64"));
 }
 

@@ -3,7 +3,12 @@
 #include "tests/support/autograd_helpers.hpp"
 
 #include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;
@@ -177,7 +182,9 @@ TEST_CASE("clear_tape drops records and makes recorded tensors constants", "[tap
   check_close(y, {3.0, 6.0});        // values are kept
   check_close(x.grad(), {3.0, 3.0}); // a leaf keeps its gradient
   CHECK(x.requires_grad());
-  CHECK_THAT(error_of([&] { loss.backward(); }), Contains("does not require grad"));
+  CHECK_THAT(error_of([&] { loss.backward(); }),
+             Contains("backward") && Contains("history") && Contains("cleared by clear_tape()"));
+  CHECK_THAT(error_of([&] { y.backward(ones({2}, kFloat64)); }), Contains("cleared"));
 
   // The old y now acts as a constant in a new step.
   const Tensor again = sum(y * x);
@@ -185,6 +192,13 @@ TEST_CASE("clear_tape drops records and makes recorded tensors constants", "[tap
   x.zero_grad();
   again.backward();
   check_close(x.grad(), {3.0, 6.0});
+
+  // A cleared tensor made to require grad is a plain leaf again.
+  clear_tape();
+  Tensor revived = y;
+  revived.requires_grad_();
+  revived.backward(ones({2}, kFloat64));
+  check_close(revived.grad(), {1.0, 1.0});
 }
 
 TEST_CASE("misusing the tape is an error with a clear message", "[tape][errors]") {
@@ -195,7 +209,8 @@ TEST_CASE("misusing the tape is an error with a clear message", "[tape][errors]"
     const Tensor loss = sum(x * 2.0);
     loss.backward();
     CHECK_THAT(error_of([&] { loss.backward(); }),
-               Contains("backward") && Contains("already walked") && Contains("clear_tape"));
+               Contains("backward") && Contains("already walked") && Contains("retain_graph") &&
+                   Contains("clear_tape"));
   }
   SECTION("recording into a walked tape") {
     sum(x * 2.0).backward();
@@ -240,6 +255,32 @@ TEST_CASE("misusing the tape is an error with a clear message", "[tape][errors]"
     CHECK_THAT(error_of([] { exp(zeros({2}, kInt64)); }),
                Contains("exp") && Contains("float32 or float64") && Contains("int64"));
   }
+  SECTION("errors name the op the user called, not the kernel behind it") {
+    const Tensor ints = zeros({2}, kInt64);
+    for (const auto& [name, f] : std::vector<std::pair<std::string, std::function<void()>>>{
+             {"mul: ", [&] { ints * 2.0; }},
+             {"mul: ", [&] { 2.0 * ints; }},
+             {"add: ", [&] { ints + 1.0; }},
+             {"sub: ", [&] { 1.0 - ints; }},
+             {"div: ", [&] { ints / 2.0; }},
+             {"div: ", [&] { 2.0 / ints; }},
+             {"pow: ", [&] { pow(ints, 2.0); }},
+             {"clamp: ", [&] { clamp(ints, 0.0, 1.0); }},
+             {"elu: ", [&] { elu(ints); }}}) {
+      const std::string message = error_of(f);
+      INFO(message);
+      CHECK(message.rfind(name, 0) == 0);
+      CHECK_THAT(message, !Contains("_scalar"));
+    }
+    const Tensor y = x * 2.0;
+    CHECK(std::string(Tape::current().records().back().op) == "mul");
+  }
+  SECTION("an op given tensors of two dtypes names itself") {
+    CHECK_THAT(error_of([&] {
+                 where(ones({2, 3}, kFloat64), x, ones({2, 3}, kFloat32));
+               }),
+               Contains("where") && Contains("dtypes differ"));
+  }
 }
 
 TEST_CASE("a backward that returns a wrongly shaped gradient is reported", "[tape][errors]") {
@@ -251,24 +292,39 @@ TEST_CASE("a backward that returns a wrongly shaped gradient is reported", "[tap
              Contains("gradient of shape [3]") && Contains("input of shape [2]"));
 }
 
-TEST_CASE("anomaly mode names the op that produced a non-finite value", "[tape][anomaly]") {
+TEST_CASE("anomaly mode: NaN anywhere and non-finite gradients are errors naming the op",
+          "[tape][anomaly]") {
   FreshTape fresh;
   REQUIRE_FALSE(is_anomaly_enabled());
 
-  SECTION("in a forward pass") {
+  SECTION("a NaN in a forward pass") {
     const Tensor x = tensor({1.0, -1.0}, kFloat64);
     {
       DetectAnomalyGuard anomaly;
       CHECK(is_anomaly_enabled());
       CHECK_THAT(error_of([&] { log(x); }), Contains("anomaly") && Contains("log") &&
-                                                Contains("non-finite output") &&
+                                                Contains("NaN in its output") &&
                                                 Contains("flat index 1"));
       check_close(log(tensor({1.0, std::exp(2.0)}, kFloat64)), {0.0, 2.0}); // finite: no error
+      // The public op is named: x / 0.0 is "div" (0 / 0 is NaN), mean is "mean".
+      CHECK_THAT(error_of([&] { (x - 1.0) / 0.0; }), Contains("anomaly: div produced"));
+      CHECK_THAT(error_of([] { mean(zeros({0}, kFloat64)); }), Contains("anomaly: mean produced"));
     }
     CHECK_FALSE(is_anomaly_enabled());
     CHECK(std::isnan(log(x).to_vector<double>()[1])); // off: the NaN passes through unreported
   }
-  SECTION("in a backward pass") {
+  SECTION("an infinite forward output is legitimate") {
+    DetectAnomalyGuard anomaly;
+    const double inf = std::numeric_limits<double>::infinity();
+    CHECK(log(tensor({0.0}, kFloat64)).item<double>() == -inf);
+    // Masked logits: -inf in, a probability of 0 out.
+    Tensor logits = tensor({0.5, -inf, 1.0}, kFloat64).requires_grad_();
+    const Tensor p = softmax(logits, 0);
+    CHECK(p.to_vector<double>()[1] == 0.0);
+    sum(p * tensor({1.0, 2.0, 3.0}, kFloat64)).backward();
+    CHECK(logits.grad().to_vector<double>()[1] == 0.0);
+  }
+  SECTION("a non-finite gradient in a backward pass") {
     Tensor x = tensor({0.0, 4.0}, kFloat64).requires_grad_();
     DetectAnomalyGuard anomaly;
     const Tensor loss = sum(sqrt(x)); // sqrt(0) = 0 is finite, its derivative 1 / (2 sqrt(0)) not
@@ -279,9 +335,32 @@ TEST_CASE("anomaly mode names the op that produced a non-finite value", "[tape][
   SECTION("NaN from the forward of a float32 op") {
     DetectAnomalyGuard anomaly;
     CHECK_THAT(error_of([] { sqrt(tensor({-4.0f})); }),
-               Contains("sqrt") && Contains("non-finite output"));
+               Contains("sqrt") && Contains("NaN in its output"));
   }
   CHECK(GradMode::is_enabled()); // the guard inside backward was unwound
+}
+
+TEST_CASE("backward(retain_graph) walks the same tape again", "[tape]") {
+  FreshTape fresh;
+  Tensor x = tensor({1.0, -2.0}, kFloat64).requires_grad_();
+  const Tensor y = x * x;
+  const Tensor loss = sum(y * 3.0); // d/dx = 6x
+  loss.backward({}, true);
+  check_close(x.grad(), {6.0, -12.0});
+  CHECK_FALSE(Tape::current().walked());
+  check_close(y.grad(), {3.0, 3.0});
+
+  loss.backward({}, true); // the same gradients again, accumulated into the leaf only
+  check_close(x.grad(), {12.0, -24.0});
+  check_close(y.grad(), {3.0, 3.0});
+
+  // Recording more on a retained tape is allowed, and a last walk without retain closes it.
+  const Tensor other = sum(exp(y));
+  x.zero_grad();
+  other.backward();
+  check_close(x.grad(), {2.0 * std::exp(1.0), -4.0 * std::exp(4.0)}); // exp(x^2) 2x
+  CHECK(Tape::current().walked());
+  CHECK_THAT(error_of([&] { loss.backward(); }), Contains("already walked"));
 }
 
 TEST_CASE("each thread records on its own tape", "[tape]") {
@@ -313,4 +392,55 @@ TEST_CASE("each thread records on its own tape", "[tape]") {
   CHECK_FALSE(Tape::current().walked());
   sum(here).backward();
   check_close(x.grad(), {std::exp(1.0), std::exp(2.0)});
+}
+
+TEST_CASE("backward on a loss recorded on another thread is an error, not a crash", "[tape]") {
+  // Regression: walking the main thread's tape with a record index from a worker's tape crashed.
+  FreshTape fresh;
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor loss;
+  std::thread worker([&] { loss = sum(x * x); }); // the worker's tape is gone when it exits
+  worker.join();
+  CHECK_THAT(error_of([&] { loss.backward(); }),
+             Contains("backward") && Contains("another thread's tape"));
+  CHECK_FALSE(x.grad().defined());
+  CHECK(Tape::current().size() == 0);
+
+  // Also while the worker is alive, with its tape full.
+  std::string message;
+  Tensor worker_loss;
+  std::thread alive([&] {
+    worker_loss = sum(exp(x));
+    std::thread([&] { // Catch's assertions are for the main thread: catch by hand here
+      try {
+        worker_loss.backward();
+      } catch (const Error& error) {
+        message = error.what();
+      }
+    })
+        .join();
+    clear_tape();
+  });
+  alive.join();
+  CHECK_THAT(message, Contains("another thread's tape"));
+}
+
+TEST_CASE("an op on a tensor recorded on another thread's tape is an error, not a lost gradient",
+          "[tape]") {
+  // Regression: a graph whose first op ran on a worker and whose loss was on the main thread left
+  // x.grad() silently undefined.
+  FreshTape fresh;
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor hidden;
+  std::thread worker([&] { hidden = exp(x); });
+  worker.join();
+  CHECK_THAT(error_of([&] { sum(hidden * 2.0); }),
+             Contains("mul") && Contains("another thread's tape") && Contains("detach()"));
+  // Detached, it is a constant here, and the rest of the graph works.
+  const Tensor loss = sum(hidden.detach() * x);
+  loss.backward();
+  check_close(x.grad(), {std::exp(1.0), std::exp(2.0)});
+  // Without grad nothing is recorded, so nothing is wrong: the values are usable.
+  NoGradGuard no_grad;
+  check_close(hidden * 2.0, {2.0 * std::exp(1.0), 2.0 * std::exp(2.0)});
 }

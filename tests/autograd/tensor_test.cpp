@@ -1,6 +1,8 @@
 // Tensor: factories, the seeded generator, accessors, printing, and handles that share storage.
 #include "tests/support/autograd_helpers.hpp"
 
+#include <limits>
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -215,8 +217,28 @@ TEST_CASE("item, at and to_vector read elements", "[tensor]") {
   CHECK_THAT(error_of([&] { t.at({0, 2}); }), Contains("index 2 is out of range for axis 1"));
   CHECK_THAT(error_of([&] { t.at({-1, 0}); }), Contains("out of range"));
   CHECK_THAT(error_of([&] { t.data_ptr<float>(); }),
-             Contains("data_ptr") && Contains("float64") && Contains("float32"));
+             Contains("expected a float32 tensor, got float64"));
   CHECK(t.data_ptr<double>()[3] == 4);
+  // Inside an op's dispatch, the op's name comes first: a tensor of the other dtype among an op's
+  // arguments is reported by the op (as mdn::diagonal_mixture_log_prob with a float32 target).
+  const Tensor single = ones({2}, kFloat32);
+  CHECK_THAT(error_of([&] {
+               dispatch_floating(kFloat64, "my_op", [&]<class T>() { single.data_ptr<T>(); });
+             }),
+             Contains("my_op: expected a float64 tensor, got float32") && Contains(".to()"));
+}
+
+TEST_CASE("to(int64) of a value with no integer is an error, not undefined behaviour", "[tensor]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (double bad : {nan, std::numeric_limits<double>::infinity(), 1e19, -1e19}) {
+    INFO(bad);
+    CHECK_THAT(error_of([&] {
+                 tensor({1.0, bad}, kFloat64).to(kInt64);
+               }),
+               Contains("to") && Contains("flat index 1") && Contains("no int64 value"));
+  }
+  CHECK(tensor({-2.75, 3.5}, kFloat32).to(kInt64).to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{-2, 3});
 }
 
 TEST_CASE("an undefined tensor says so", "[tensor]") {

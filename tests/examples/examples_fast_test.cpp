@@ -55,3 +55,12 @@ TEST_CASE("temperature --fast writes its outputs deterministically", "[examples]
   check_example("temperature",
                 {"data.csv", "samples.csv", "slice.csv", "samples.svg", "slice.svg", "loss.svg"});
 }
+
+TEST_CASE("handwriting --fast writes its outputs deterministically", "[examples][fast]") {
+  check_example("handwriting", {"data.csv", "samples.csv", "samples.svg", "training.svg"});
+}
+
+TEST_CASE("time_series --fast writes its outputs deterministically", "[examples][fast]") {
+  check_example("time_series",
+                {"data.csv", "nll.csv", "samples.csv", "density.svg", "samples.svg", "loss.svg"});
+}

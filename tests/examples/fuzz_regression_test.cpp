@@ -1,5 +1,6 @@
-// Inputs that fuzz/model_fuzz found to break the `mdn` command's model-file loader, fed to it as a
+// Inputs that fuzz/model_fuzz found to break the model-file loader, fed to the `mdn` command as a
 // user would: each must be answered with exit status 2 and one `error:` line, promptly.
+#include "fuzz/state_repair.hpp"
 #include "tests/examples/run_binary.hpp"
 
 #include <nn/serialize.hpp>
@@ -98,6 +99,29 @@ TEST_CASE("a model file whose standardisation holds a zero, negative or non-fini
     CHECK(run.err.rfind("error: ", 0) == 0);
     CHECK(run.err.find(std::string("bad.tgm: entry '") + c.entry) != std::string::npos);
     CHECK(run.err.find(c.expected) != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "pred.csv"));
+  }
+}
+
+TEST_CASE("the model file fuzz/model_fuzz found to overflow a size product (b532ca67ad87ba91) gets "
+          "one error line and exit status 2",
+          "[examples][fuzz_regression]") {
+  const auto dir = test::scratch("fuzz_b532");
+  std::ofstream(dir / "data.csv") << "a,b,u,v\n0.1,0.2,0.3,0.4\n";
+  // The file as the fuzzer fed it to the loader: with its sizes and checksums repaired.
+  std::vector<std::uint8_t> bytes =
+      test::read_bytes(TAPEGRAD_TEST_FIXTURES_DIR "/fuzz/model_b532ca67ad87ba91.tgm");
+  fuzz::repair_state_checksums(bytes);
+  std::ofstream(dir / "crafted.tgm", std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  for (const char* command : {"eval --model crafted.tgm --data data.csv",
+                              "predict --model crafted.tgm --data data.csv --out pred.csv"}) {
+    const test::Run run = run_binary("mdn", command, dir);
+    INFO(command << "\n" << run.err);
+    CHECK(run.status == 2);
+    CHECK(run.err.rfind("error: crafted.tgm: ", 0) == 0);
+    CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
     CHECK_FALSE(std::filesystem::exists(dir / "pred.csv"));
   }
 }

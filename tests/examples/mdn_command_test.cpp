@@ -84,7 +84,7 @@ TEST_CASE("mdn fit on Bishop's problem reaches the library example's held-out NL
   const test::Run piped =
       run_binary("mdn", "eval --model model.tgm --data - --json < test.csv", dir);
   CHECK(piped.out == eval.out);
-  for (const char* command : {"fit", "eval", "predict", "sample", "plot", "demo"}) {
+  for (const char* command : {"fit", "eval", "predict", "sample", "plot", "report", "demo"}) {
     const test::Run help = run_binary("mdn", std::string(command) + " --help", dir);
     CHECK(help.status == 0);
     CHECK(help.out.rfind(std::string("usage: mdn ") + command, 0) == 0);
@@ -119,8 +119,8 @@ TEST_CASE("mdn demo --fast writes its files, the same bytes on every run",
   INFO(first.err);
   REQUIRE(first.status == 0);
   REQUIRE(run_binary("mdn", "demo --fast --out b", dir).status == 0);
-  for (const char* file :
-       {"data.csv", "model.tgm", "density.svg", "loss.svg", "samples.svg", "samples.csv"}) {
+  for (const char* file : {"data.csv", "model.tgm", "density.svg", "loss.svg", "samples.svg",
+                           "samples.csv", "report.html"}) {
     INFO(file);
     const std::string a = test::read_text(dir / "a" / file);
     CHECK(!a.empty());

@@ -8,6 +8,7 @@
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 namespace tapegrad::test {
 
@@ -21,6 +22,11 @@ inline std::string read_text(const std::filesystem::path& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+inline std::vector<std::uint8_t> read_bytes(const std::filesystem::path& path) {
+  const std::string text = read_text(path);
+  return {text.begin(), text.end()};
 }
 
 // A fresh scratch directory per test case, named by the process and the case.

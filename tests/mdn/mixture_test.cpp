@@ -229,3 +229,13 @@ TEST_CASE_METHOD(FreshTape, "diagonal_mixture_log_prob passes gradcheck in every
       CHECK(result.passed);
     }
 }
+
+TEST_CASE_METHOD(FreshTape,
+                 "diagonal_mixture_log_prob given a target of another dtype names the op and "
+                 "both dtypes",
+                 "[mdn][mixture]") {
+  const Mixture m = random_mixture(NoiseModel::Diagonal, 3, 2, 2, 7); // float64
+  const Tensor y = zeros({3, 2}, kFloat32);
+  CHECK_THAT(error_of([&] { diagonal_mixture_log_prob(m.log_pi, m.mean, m.scale, y); }),
+             Contains("diagonal_mixture_log_prob") && Contains("float64") && Contains("float32"));
+}

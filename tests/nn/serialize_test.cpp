@@ -1,6 +1,7 @@
 // Save and load: bit-for-bit round trips, training resumed from a checkpoint continuing exactly
 // as if it had not stopped, and every corrupt file rejected with a message naming the file and
 // the tensor.
+#include "fuzz/state_repair.hpp"
 #include "nn/nn.hpp"
 #include "tests/support/autograd_helpers.hpp"
 
@@ -292,4 +293,30 @@ TEST_CASE("corrupt files are rejected, naming the file and the tensor", "[nn][se
                Contains(bad_name + ": tensor 'optimizer.lr' (shape []) belongs to none of"));
     nn::load_checkpoint(bad, {{"model", model}, {"optimizer", sgd}});
   }
+}
+
+TEST_CASE("state bytes round-trip in memory, and a header that claims more bytes than there are "
+          "cannot make sizes whose product wraps around",
+          "[nn][serialize]") {
+  nn::StateDict state;
+  state.insert("w", from_vector(std::vector<float>{1.5f, -2.0f}, {1, 2}, kFloat32));
+  const std::vector<unsigned char> bytes = nn::state_bytes(state);
+  const nn::StateDict back = nn::state_from_bytes(bytes, "memory");
+  CHECK(back.find("w").to_vector<float>() == std::vector<float>{1.5f, -2.0f});
+
+  // The header announces 2^62 bytes (checksummed, so not "corrupt header"), and the tensor's
+  // shape becomes [2^33, 2^33] with its checksum recomputed: 4 * 2^66 bytes would wrap around
+  // an unsigned 64-bit count to 0. It must be refused as the impossible size it is.
+  std::vector<std::uint8_t> crafted(bytes.begin(), bytes.end());
+  fuzz::put_at<std::uint64_t>(crafted, 16, std::uint64_t{1} << 62);
+  fuzz::put_at<std::uint64_t>(crafted, 24, fuzz::fnv1a(crafted.data(), 24));
+  const std::size_t record = 32, shape = record + 4 + 1 + 2; // name length, "w", dtype, rank
+  fuzz::put_at<std::int64_t>(crafted, shape, std::int64_t{1} << 33);
+  fuzz::put_at<std::int64_t>(crafted, shape + 8, std::int64_t{1} << 33);
+  crafted.resize(shape + 16); // no data: 2^66 floats "are" none
+  const std::uint64_t checksum = fuzz::fnv1a(crafted.data() + record, crafted.size() - record);
+  crafted.resize(crafted.size() + 8);
+  fuzz::put_at<std::uint64_t>(crafted, shape + 16, checksum);
+  CHECK_THAT(error_of([&] { nn::state_from_bytes(crafted, "crafted.tgs"); }),
+             Contains("crafted.tgs: tensor 'w' has an impossible size 8589934592 on axis 0"));
 }

@@ -34,12 +34,21 @@ template <class T> void check_reductions(AxisView v, std::uint64_t seed) {
   sum_axis_backward_reference(gy_out.data(), full_ref.data(), v);
   CHECK(full == full_ref);
   if (v.n > 0) {
-    max_axis_forward(x.data(), y.data(), v);
-    max_axis_forward_reference(x.data(), y_ref.data(), v);
+    extreme_axis_forward<true>(x.data(), y.data(), v);
+    extreme_axis_forward_reference<true>(x.data(), y_ref.data(), nullptr, v);
     CHECK(y == y_ref);
-    max_axis_backward(x.data(), y_ref.data(), gy_out.data(), full.data(), v);
-    max_axis_backward_reference(x.data(), y_ref.data(), gy_out.data(), full_ref.data(), v);
+    extreme_axis_backward(x.data(), y_ref.data(), gy_out.data(), full.data(), v);
+    extreme_axis_backward_reference(x.data(), y_ref.data(), gy_out.data(), full_ref.data(), v);
     CHECK(full == full_ref);
+    extreme_axis_forward<false>(x.data(), y.data(), v);
+    extreme_axis_forward_reference<false>(x.data(), y_ref.data(), nullptr, v);
+    CHECK(y == y_ref);
+    // With indices: the parallel slabs against the one reference loop.
+    std::vector<std::int64_t> index(y.size()), index_ref(y.size());
+    extreme_axis_forward<true>(x.data(), y.data(), index.data(), v);
+    extreme_axis_forward_reference<true>(x.data(), y_ref.data(), index_ref.data(), v);
+    CHECK(y == y_ref);
+    CHECK(index == index_ref);
   }
   logsumexp_axis_forward(x.data(), y.data(), v);
   logsumexp_axis_forward_reference(x.data(), y_ref.data(), v);
@@ -70,7 +79,7 @@ TEST_CASE("reduction kernels match the reference loops along rows and other axes
   }
 }
 
-TEST_CASE("max and logsumexp kernels propagate NaN and handle infinities as the reference",
+TEST_CASE("max, min and logsumexp kernels propagate NaN and handle infinities as the reference",
           "[kernels]") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
@@ -80,10 +89,17 @@ TEST_CASE("max and logsumexp kernels propagate NaN and handle infinities as the 
   for (int j = 0; j < 40; ++j)
     x[80 + j] = -inf; // row 2: all -inf
   std::vector<double> y(3), y_ref(3);
-  max_axis_forward(x.data(), y.data(), AxisView{3, 40, 1});
+  extreme_axis_forward<true>(x.data(), y.data(), AxisView{3, 40, 1});
   CHECK(std::isnan(y[0]));
   CHECK(std::isnan(y[1]));
   CHECK(y[2] == -inf);
+  extreme_axis_forward<false>(x.data(), y.data(), AxisView{3, 40, 1});
+  CHECK(std::isnan(y[0]));
+  CHECK(std::isnan(y[1]));
+  CHECK(y[2] == -inf);
+  std::vector<std::int64_t> index(3);
+  extreme_axis_forward<true>(x.data(), y.data(), index.data(), AxisView{3, 40, 1});
+  CHECK(index == std::vector<std::int64_t>{5, 39, 0}); // the first NaN; the first of the ties
   logsumexp_axis_forward(x.data(), y.data(), AxisView{3, 40, 1});
   logsumexp_axis_forward_reference(x.data(), y_ref.data(), AxisView{3, 40, 1});
   CHECK(std::isnan(y[0]));
