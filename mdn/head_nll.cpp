@@ -32,26 +32,22 @@ Tensor stacked_head_nll(const Tensor& outputs, const Tensor& y, std::int64_t com
   if (!(outputs.shape() == Shape{b, view.width()}) || outputs.dtype() != y.dtype())
     fail("stacked_head_nll: outputs have shape {} ({}), expected [{}, {}] ({})", outputs.shape(),
          outputs.dtype(), b, view.width(), y.dtype());
-  // joint [B, K], then the logits' logsumexp and lse per row: kept for the backward.
-  Tensor saved = empty({b * (components + 2)}, y.dtype());
-  Tensor loss = empty({}, y.dtype());
+  // What the backward reads (the rows transposed, the scales and their slopes, the joint
+  // log-densities): it needs neither the outputs nor y again.
+  Tensor saved, loss = empty({}, y.dtype());
   dispatch_floating(y.dtype(), "nll", [&]<class T>() {
-    T* s = saved.data_ptr<T>();
-    const T sum =
-        kernels::head_nll_forward(outputs.data_ptr<T>(), y.data_ptr<T>(),
-                                  {s, s + b * components, s + b * (components + 1)}, view);
+    saved = empty({kernels::head_saved_size<T>(view)}, y.dtype());
+    const T sum = kernels::head_nll_forward(outputs.data_ptr<T>(), y.data_ptr<T>(),
+                                            saved.data_ptr<T>(), view);
     *loss.data_ptr<T>() = -sum / static_cast<T>(b);
   });
   return record("nll", loss, {outputs, y}, [outputs, y, saved, view](const Tensor& g) {
-    const std::int64_t rows = view.batch, k = view.components;
     Tensor d_outputs = empty_like(outputs);
     Tensor d_y = y.requires_grad() ? empty_like(y) : Tensor();
     dispatch_floating(y.dtype(), "nll", [&]<class T>() {
-      T* s = saved.data_ptr<T>();
-      const T weight = -*g.data_ptr<T>() / static_cast<T>(rows);
-      kernels::head_nll_backward(
-          outputs.data_ptr<T>(), y.data_ptr<T>(), {s, s + rows * k, s + rows * (k + 1)}, weight,
-          d_outputs.data_ptr<T>(), d_y.defined() ? d_y.data_ptr<T>() : nullptr, view);
+      const T weight = -*g.data_ptr<T>() / static_cast<T>(view.batch);
+      kernels::head_nll_backward(saved.data_ptr<T>(), weight, d_outputs.data_ptr<T>(),
+                                 d_y.defined() ? d_y.data_ptr<T>() : nullptr, view);
     });
     accumulate_grad(outputs, std::move(d_outputs));
     if (d_y.defined())

@@ -21,7 +21,9 @@
 // mixture kernel of mixture.hpp) without their intermediate tensors and records. The SIMD
 // version takes the rows a SIMD width at a time, transposed so that each lane holds a row: a
 // head's K is often a fraction of a batch (5 or 10 components), and across rows every lane
-// works. The plain *_reference loops come first.
+// works. Its forward keeps the transposed rows with each scale and its derivative (sigmoid(u),
+// from the same exp(-|u|) as softplus), so that its backward needs no exp or log of the scales
+// and no second transpose. The plain *_reference loops come first.
 #include "autograd/kernels/elementwise_ops.hpp"
 #include "autograd/kernels/parallel.hpp"
 #include "autograd/kernels/simd.hpp"
@@ -58,32 +60,23 @@ struct HeadView {
   }
 };
 
-// What the forward keeps for the backward: joint [B, K], and per row the logits' logsumexp and
-// the row's lse.
-template <class T> struct HeadSaved {
-  T* joint;
-  T* logits_lse;
-  T* lse;
-};
-
-namespace detail {
-
-// A learned scale softplus(u) + min_scale, and its derivative with respect to u.
-template <class V> V learned_scale(V u, const HeadView& v) {
-  using E = typename V::value_type;
-  return tapegrad::kernels::softplus_op::value(u, u, u) + V(static_cast<E>(v.min_scale));
+// What the forward keeps for the backward (`saved`, head_saved_size elements): the reference
+// keeps joint [B, K] and per row the logits' logsumexp and lse; the SIMD kernels their own
+// layout (detail::LaneLayout). A forward's record is read only by the backward of the same kind.
+inline std::int64_t head_lanes_per_row(const HeadView& v) {
+  return v.width() + v.scale_count() + v.dim + v.components + 2;
 }
-template <class V> V learned_scale_derivative(V u) {
-  return tapegrad::kernels::softplus_op::derivative(u, u, u, u);
+template <class T> std::int64_t head_saved_size(const HeadView& v) {
+  constexpr std::int64_t w = tapegrad::kernels::kWidth<T>;
+  return tapegrad::kernels::ceil_div(v.batch, w) * w * head_lanes_per_row(v);
 }
 
-} // namespace detail
+namespace detail {} // namespace detail
 
 // ----- the reference loops -----
 
 // Returns the sum over rows of lse (the loss is -sum / B).
-template <class T>
-T head_nll_forward_reference(const T* out, const T* y, HeadSaved<T> saved, HeadView v) {
+template <class T> T head_nll_forward_reference(const T* out, const T* y, T* saved, HeadView v) {
   using tapegrad::kernels::softplus_op;
   const std::int64_t w = v.width();
   const T normalizer = static_cast<T>(gaussian_log_normalizer(v.dim));
@@ -101,7 +94,7 @@ T head_nll_forward_reference(const T* out, const T* y, HeadSaved<T> saved, HeadV
   for (std::int64_t b = 0; b < v.batch; ++b) {
     const T* row = out + b * w;
     const T lse_a = logsumexp(row, v.components);
-    T* joint = saved.joint + b * v.components;
+    T* joint = saved + b * v.components;
     for (std::int64_t k = 0; k < v.components; ++k) {
       T energy = 0;
       for (std::int64_t d = 0; d < v.dim; ++d) {
@@ -114,16 +107,17 @@ T head_nll_forward_reference(const T* out, const T* y, HeadSaved<T> saved, HeadV
       }
       joint[k] = (row[k] - lse_a) - energy - normalizer;
     }
-    saved.logits_lse[b] = lse_a;
-    saved.lse[b] = logsumexp(joint, v.components);
-    sum += saved.lse[b];
+    T* per_row = saved + v.batch * v.components + 2 * b;
+    per_row[0] = lse_a;
+    per_row[1] = logsumexp(joint, v.components);
+    sum += per_row[1];
   }
   return sum;
 }
 
 // d_out [B, width] overwritten; d_y [B, D] overwritten when not null. weight = dL/dlse.
 template <class T>
-void head_nll_backward_reference(const T* out, const T* y, HeadSaved<T> saved, T weight, T* d_out,
+void head_nll_backward_reference(const T* out, const T* y, const T* saved, T weight, T* d_out,
                                  T* d_y, HeadView v) {
   using tapegrad::kernels::softplus_op;
   const std::int64_t w = v.width();
@@ -131,13 +125,14 @@ void head_nll_backward_reference(const T* out, const T* y, HeadSaved<T> saved, T
   for (std::int64_t b = 0; b < v.batch; ++b) {
     const T* row = out + b * w;
     T* d_row = d_out + b * w;
+    const T* per_row = saved + v.batch * v.components + 2 * b;
     T total = 0;
     for (std::int64_t k = 0; k < v.components; ++k) {
-      g[k] = weight * std::exp(saved.joint[b * v.components + k] - saved.lse[b]);
+      g[k] = weight * std::exp(saved[b * v.components + k] - per_row[1]);
       total += g[k];
     }
     for (std::int64_t k = 0; k < v.components; ++k)
-      d_row[k] = g[k] - std::exp(row[k] - saved.logits_lse[b]) * total;
+      d_row[k] = g[k] - std::exp(row[k] - per_row[0]) * total;
     if (d_y)
       std::fill_n(d_y + b * v.dim, v.dim, T(0));
     for (std::int64_t k = 0; k < v.components; ++k) {
@@ -204,102 +199,111 @@ template <class T> Batch<T> lanes_logsumexp(const T* x, std::int64_t n) {
   constexpr std::int64_t w = kWidth<T>;
   Batch<T> best(-std::numeric_limits<T>::infinity());
   for (std::int64_t i = 0; i < n; ++i) {
-    const Batch<T> xi = Batch<T>::load_aligned(x + i * w);
+    const Batch<T> xi = Batch<T>::load_unaligned(x + i * w);
     best = xsimd::select(xi > best, xi, best);
   }
   const Batch<T> shift = xsimd::select(xsimd::isfinite(best), best, Batch<T>(T(0)));
   Batch<T> total(T(0));
   for (std::int64_t i = 0; i < n; ++i)
-    total += xsimd::exp(Batch<T>::load_aligned(x + i * w) - shift);
+    total += xsimd::exp(Batch<T>::load_unaligned(x + i * w) - shift);
   return shift + xsimd::log(total);
 }
 
-// One block of kWidth rows starting at b0: forward. Returns the lanes' lse (past-the-end lanes
-// zeroed) for the caller's sum.
+// Where each quantity of a block of kWidth rows sits in the SIMD kernels' record, in batches: the
+// transposed logits and means, the scales s and their derivatives ds/du (in place of u), y, the
+// joint log-densities, then the logits' logsumexp and the lse.
+struct LaneLayout {
+  std::int64_t logits, means, scales, slopes, y, joint, logits_lse, lse, per_block;
+  explicit LaneLayout(const HeadView& v)
+      : logits(0), means(v.components), scales(means + v.components * v.dim),
+        slopes(scales + v.scale_count()), y(slopes + v.scale_count()), joint(y + v.dim),
+        logits_lse(joint + v.components), lse(logits_lse + 1), per_block(lse + 1) {}
+  // The index of coordinate (k, d)'s scale among the scales.
+  static std::int64_t scale(const HeadView& v, std::int64_t k, std::int64_t d) {
+    return v.scales == HeadScales::PerCoordinate ? k * v.dim + d : k;
+  }
+};
+
+// One block of kWidth rows starting at b0: forward into the block's record. Returns the lanes'
+// lse, past-the-end lanes zeroed, for the caller's sum.
 template <class T>
-Batch<T> head_forward_lanes(const T* out, const T* y, HeadSaved<T> saved, const HeadView& v,
-                            std::int64_t b0, T* soa, T* y_soa, T* joint_soa) {
+Batch<T> head_forward_lanes(const T* out, const T* y, T* rec, const HeadView& v,
+                            const LaneLayout& at, std::int64_t b0) {
   constexpr std::int64_t w = kWidth<T>;
-  const std::int64_t n = v.width(), kk = v.components;
+  const std::int64_t kk = v.components;
+  const auto lane = [&](std::int64_t i) { return Batch<T>::load_unaligned(rec + i * w); };
+  const auto put = [&](std::int64_t i, const Batch<T>& x) { x.store_unaligned(rec + i * w); };
+  // The rows' outputs as they come: logits, means, then u where the scales go.
+  transpose_rows_in(out, v.width(), b0, v.batch, rec);
+  transpose_rows_in(y, v.dim, b0, v.batch, rec + at.y * w);
+  const Batch<T> one(T(1)), zero(T(0)), min_scale(static_cast<T>(v.min_scale));
+  for (std::int64_t i = 0; i < v.scale_count(); ++i) {
+    // softplus(u) = max(u, 0) + log1p(e), sigmoid(u) = (u >= 0 ? 1 : e) / (1 + e), e = exp(-|u|)
+    const Batch<T> u = lane(at.scales + i), e = xsimd::exp(-xsimd::abs(u));
+    put(at.slopes + i, xsimd::select(u >= zero, one, e) / (one + e));
+    put(at.scales + i, xsimd::max(u, zero) + xsimd::log1p(e) + min_scale);
+  }
   const Batch<T> normalizer(static_cast<T>(gaussian_log_normalizer(v.dim)));
-  transpose_rows_in(out, n, b0, v.batch, soa);
-  transpose_rows_in(y, v.dim, b0, v.batch, y_soa);
-  const auto at = [&](std::int64_t column) { return Batch<T>::load_aligned(soa + column * w); };
-  const Batch<T> fixed(static_cast<T>(v.fixed_scale));
-  const Batch<T> lse_a = lanes_logsumexp(soa, kk);
+  const Batch<T> fixed(static_cast<T>(v.fixed_scale)),
+      log_fixed(std::log(static_cast<T>(v.fixed_scale)));
+  const Batch<T> lse_a = lanes_logsumexp(rec + at.logits * w, kk);
   for (std::int64_t k = 0; k < kk; ++k) {
     Batch<T> energy(T(0));
     for (std::int64_t d = 0; d < v.dim; ++d) {
-      const Batch<T> s =
-          v.scales == HeadScales::Fixed ? fixed : learned_scale(at(v.scale_column(k, d)), v);
-      const Batch<T> z = (Batch<T>::load_aligned(y_soa + d * w) - at(v.mean_column(k, d))) / s;
-      energy += gaussian_energy(z, xsimd::log(s));
+      const bool learned = v.scales != HeadScales::Fixed;
+      const Batch<T> s = learned ? lane(at.scales + LaneLayout::scale(v, k, d)) : fixed;
+      const Batch<T> z = (lane(at.y + d) - lane(at.means + k * v.dim + d)) / s;
+      energy += gaussian_energy(z, learned ? xsimd::log(s) : log_fixed);
     }
-    ((at(k) - lse_a) - energy - normalizer).store_aligned(joint_soa + k * w);
+    put(at.joint + k, (lane(at.logits + k) - lse_a) - energy - normalizer);
   }
-  const Batch<T> lse = lanes_logsumexp(joint_soa, kk);
-  transpose_rows_out(joint_soa, kk, b0, v.batch, saved.joint);
-  alignas(64) T lanes[2][w];
-  lse_a.store_aligned(lanes[0]);
-  lse.store_aligned(lanes[1]);
-  const std::int64_t valid = std::min(w, v.batch - b0);
-  std::copy_n(lanes[0], valid, saved.logits_lse + b0);
-  std::copy_n(lanes[1], valid, saved.lse + b0);
-  std::fill(lanes[1] + valid, lanes[1] + w, T(0));
-  return Batch<T>::load_aligned(lanes[1]);
+  const Batch<T> lse = lanes_logsumexp(rec + at.joint * w, kk);
+  put(at.logits_lse, lse_a);
+  put(at.lse, lse);
+  alignas(64) T lanes[w];
+  lse.store_aligned(lanes);
+  std::fill(lanes + std::min(w, v.batch - b0), lanes + w, T(0));
+  return Batch<T>::load_aligned(lanes);
 }
 
-// One block of kWidth rows starting at b0: backward.
+// One block of kWidth rows starting at b0: backward from the block's record. `work` holds
+// width + D batches.
 template <class T>
-void head_backward_lanes(const T* out, const T* y, HeadSaved<T> saved, T weight, T* d_out, T* d_y,
-                         const HeadView& v, std::int64_t b0, T* soa, T* y_soa, T* g_soa, T* d_soa) {
+void head_backward_lanes(const T* rec, T weight, T* d_out, T* d_y, const HeadView& v,
+                         const LaneLayout& at, std::int64_t b0, T* work) {
   constexpr std::int64_t w = kWidth<T>;
-  const std::int64_t n = v.width(), kk = v.components;
-  transpose_rows_in(out, n, b0, v.batch, soa);
-  transpose_rows_in(y, v.dim, b0, v.batch, y_soa);
-  transpose_rows_in(saved.joint, kk, b0, v.batch, g_soa);
-  alignas(64) T lanes[2][w];
-  for (std::int64_t r = 0; r < w; ++r) {
-    const std::int64_t b = std::min(b0 + r, v.batch - 1);
-    lanes[0][r] = saved.logits_lse[b];
-    lanes[1][r] = saved.lse[b];
-  }
-  const Batch<T> lse_a = Batch<T>::load_aligned(lanes[0]), lse = Batch<T>::load_aligned(lanes[1]);
-  const Batch<T> wb(weight), one(T(1)), fixed(static_cast<T>(v.fixed_scale));
-  const auto at = [&](std::int64_t column) { return Batch<T>::load_aligned(soa + column * w); };
+  const std::int64_t kk = v.components;
+  const auto lane = [&](std::int64_t i) { return Batch<T>::load_unaligned(rec + i * w); };
+  const auto put = [&](std::int64_t i, const Batch<T>& x) { x.store_aligned(work + i * w); };
+  const Batch<T> lse_a = lane(at.logits_lse), lse = lane(at.lse), wb(weight), one(T(1));
+  const Batch<T> inv_fixed(T(1) / static_cast<T>(v.fixed_scale));
   Batch<T> total(T(0));
-  for (std::int64_t k = 0; k < kk; ++k) { // g_soa: joint in, g = w r out
-    const Batch<T> g = wb * xsimd::exp(Batch<T>::load_aligned(g_soa + k * w) - lse);
-    g.store_aligned(g_soa + k * w);
-    total += g;
-  }
   for (std::int64_t k = 0; k < kk; ++k)
-    (Batch<T>::load_aligned(g_soa + k * w) - xsimd::exp(at(k) - lse_a) * total)
-        .store_aligned(d_soa + k * w);
-  std::fill_n(y_soa + v.dim * w, v.dim * w, T(0)); // d_y accumulates after y
+    total += wb * xsimd::exp(lane(at.joint + k) - lse);
+  T* dy = work + v.width() * w; // d_y accumulates after the row's gradient
+  std::fill_n(dy, v.dim * w, T(0));
   for (std::int64_t k = 0; k < kk; ++k) {
-    const Batch<T> gk_in = Batch<T>::load_aligned(g_soa + k * w);
+    const Batch<T> g = wb * xsimd::exp(lane(at.joint + k) - lse);
+    put(k, g - xsimd::exp(lane(at.logits + k) - lse_a) * total);
     Batch<T> shared(T(0));
     for (std::int64_t d = 0; d < v.dim; ++d) {
-      const Batch<T> u = v.scales == HeadScales::Fixed ? fixed : at(v.scale_column(k, d));
-      const Batch<T> inv = one / (v.scales == HeadScales::Fixed ? fixed : learned_scale(u, v));
-      const Batch<T> z = (Batch<T>::load_aligned(y_soa + d * w) - at(v.mean_column(k, d))) * inv;
-      const Batch<T> gk = gk_in * inv, dmu = gk * z, ds = gk * (z * z - one);
-      dmu.store_aligned(d_soa + v.mean_column(k, d) * w);
-      T* dy = y_soa + (v.dim + d) * w;
-      (Batch<T>::load_aligned(dy) - dmu).store_aligned(dy);
+      const std::int64_t si = LaneLayout::scale(v, k, d);
+      const Batch<T> inv = v.scales == HeadScales::Fixed ? inv_fixed : one / lane(at.scales + si);
+      const Batch<T> z = (lane(at.y + d) - lane(at.means + k * v.dim + d)) * inv;
+      const Batch<T> gk = g * inv, dmu = gk * z, ds = gk * (z * z - one);
+      put(v.mean_column(k, d), dmu);
+      (Batch<T>::load_aligned(dy + d * w) - dmu).store_aligned(dy + d * w);
       if (v.scales == HeadScales::PerCoordinate)
-        (ds * learned_scale_derivative(u)).store_aligned(d_soa + v.scale_column(k, d) * w);
+        put(v.scale_column(k, d), ds * lane(at.slopes + si));
       else
         shared += ds;
     }
     if (v.scales == HeadScales::PerComponent)
-      (shared * learned_scale_derivative(at(v.scale_column(k, 0))))
-          .store_aligned(d_soa + v.scale_column(k, 0) * w);
+      put(v.scale_column(k, 0), shared * lane(at.slopes + k));
   }
-  transpose_rows_out(d_soa, n, b0, v.batch, d_out);
+  transpose_rows_out(work, v.width(), b0, v.batch, d_out);
   if (d_y)
-    transpose_rows_out(y_soa + v.dim * w, v.dim, b0, v.batch, d_y);
+    transpose_rows_out(dy, v.dim, b0, v.batch, d_y);
 }
 
 // Rows per parallel block: whole SIMD widths, about 2048 values of the outputs.
@@ -312,20 +316,18 @@ template <class T> std::int64_t head_rows_per_block(const HeadView& v) {
 
 // Returns the sum over rows of lse, summed block by block in order (the same bits on any number
 // of threads).
-template <class T> T head_nll_forward(const T* out, const T* y, HeadSaved<T> saved, HeadView v) {
+template <class T> T head_nll_forward(const T* out, const T* y, T* saved, HeadView v) {
   using namespace detail;
   constexpr std::int64_t w = kWidth<T>;
+  const LaneLayout at(v);
   const std::int64_t per_block = head_rows_per_block<T>(v);
   const std::int64_t blocks = tapegrad::kernels::ceil_div(v.batch, per_block);
   AlignedVector<T> sums(static_cast<std::size_t>(blocks * w));
   tapegrad::kernels::parallel_blocks(blocks, v.batch * v.width() * 16, [&](std::int64_t block) {
-    AlignedVector<T> soa(static_cast<std::size_t>(v.width() * w)),
-        y_soa(static_cast<std::size_t>(v.dim * w)),
-        joint_soa(static_cast<std::size_t>(v.components * w));
     Batch<T> sum(T(0));
     for (std::int64_t b0 = block * per_block; b0 < std::min(v.batch, (block + 1) * per_block);
          b0 += w)
-      sum += head_forward_lanes(out, y, saved, v, b0, soa.data(), y_soa.data(), joint_soa.data());
+      sum += head_forward_lanes(out, y, saved + b0 * at.per_block, v, at, b0);
     sum.store_aligned(sums.data() + block * w);
   });
   Batch<T> total(T(0));
@@ -334,22 +336,18 @@ template <class T> T head_nll_forward(const T* out, const T* y, HeadSaved<T> sav
   return xsimd::hadd(total);
 }
 
-template <class T>
-void head_nll_backward(const T* out, const T* y, HeadSaved<T> saved, T weight, T* d_out, T* d_y,
-                       HeadView v) {
+// d_out [B, width] overwritten; d_y [B, D] overwritten when not null. weight = dL/dlse.
+template <class T> void head_nll_backward(const T* saved, T weight, T* d_out, T* d_y, HeadView v) {
   using namespace detail;
   constexpr std::int64_t w = kWidth<T>;
+  const LaneLayout at(v);
   const std::int64_t per_block = head_rows_per_block<T>(v);
   const std::int64_t blocks = tapegrad::kernels::ceil_div(v.batch, per_block);
-  tapegrad::kernels::parallel_blocks(blocks, v.batch * v.width() * 16, [&](std::int64_t block) {
-    AlignedVector<T> soa(static_cast<std::size_t>(v.width() * w)),
-        y_soa(static_cast<std::size_t>(2 * v.dim * w)),
-        g_soa(static_cast<std::size_t>(v.components * w)),
-        d_soa(static_cast<std::size_t>(v.width() * w));
+  tapegrad::kernels::parallel_blocks(blocks, v.batch * v.width() * 8, [&](std::int64_t block) {
+    AlignedVector<T> work(static_cast<std::size_t>((v.width() + v.dim) * w));
     for (std::int64_t b0 = block * per_block; b0 < std::min(v.batch, (block + 1) * per_block);
          b0 += w)
-      head_backward_lanes(out, y, saved, weight, d_out, d_y, v, b0, soa.data(), y_soa.data(),
-                          g_soa.data(), d_soa.data());
+      head_backward_lanes(saved + b0 * at.per_block, weight, d_out, d_y, v, at, b0, work.data());
   });
 }
 
