@@ -139,6 +139,33 @@ void pack_b(const GemmArgs& g, const T* b, std::int64_t j0, std::int64_t nc, std
   }
 }
 
+// The rows x cols corner of a register tile that lies inside C, stored as the full tiles are
+// (alpha acc, plus beta C unless beta = 0) with masked loads and stores on the ragged batch, so
+// that a head of 15 outputs costs a masked store per row, not 15 scalar ones.
+template <class T, std::int64_t MR, std::int64_t NV>
+void store_tile_edge(const Batch<T> (&acc)[MR][NV], T alpha, T beta, T* c, std::int64_t ldc,
+                     std::int64_t rows, std::int64_t cols) {
+  constexpr std::int64_t w = kWidth<T>;
+  const Batch<T> alpha_v(alpha), beta_v(beta);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t v = 0; v < NV; ++v) {
+      const std::int64_t lanes = std::min(w, cols - v * w);
+      if (lanes <= 0)
+        break;
+      T* out = c + r * ldc + v * w;
+      if (lanes == w) {
+        store(out, beta == T(0) ? alpha_v * acc[r][v]
+                                : xsimd::fma(alpha_v, acc[r][v], beta_v * load(out)));
+      } else {
+        store_partial(out,
+                      beta == T(0)
+                          ? alpha_v * acc[r][v]
+                          : xsimd::fma(alpha_v, acc[r][v], beta_v * load_partial(out, lanes)),
+                      lanes);
+      }
+    }
+}
+
 // C tile (rows x cols of it are real) = alpha * A panel B panel + beta * C tile, with beta = 0
 // meaning "overwrite" (a NaN in C is not propagated). NV batches per row: Blocking::nv, or fewer
 // for a narrower last panel; each element of C is the same chain of operations either way.
@@ -148,24 +175,32 @@ void micro_kernel(std::int64_t kc, const T* a, const T* b, T alpha, T beta, T* c
   constexpr std::int64_t mr = Blocking<T>::mr, w = kWidth<T>, nr = NV * w;
   Batch<T> acc[mr][NV];
   for (std::int64_t r = 0; r < rows; ++r) // the C tile arrives while the k loop runs
+#pragma GCC unroll 32
     for (std::int64_t v = 0; v < NV; ++v)
       __builtin_prefetch(c + r * ldc + v * w, 1);
+#pragma GCC unroll 32
   for (std::int64_t r = 0; r < mr; ++r)
+#pragma GCC unroll 32
     for (std::int64_t v = 0; v < NV; ++v)
       acc[r][v] = Batch<T>(T(0));
   for (std::int64_t p = 0; p < kc; ++p, a += mr, b += nr) {
     Batch<T> bv[NV];
+#pragma GCC unroll 32
     for (std::int64_t v = 0; v < NV; ++v)
       bv[v] = Batch<T>::load_aligned(b + v * w);
+#pragma GCC unroll 32
     for (std::int64_t r = 0; r < mr; ++r) {
       const Batch<T> ar(a[r]);
+#pragma GCC unroll 32
       for (std::int64_t v = 0; v < NV; ++v)
         acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]);
     }
   }
   const Batch<T> alpha_v(alpha), beta_v(beta);
   if (rows == mr && cols == nr) {
+#pragma GCC unroll 32
     for (std::int64_t r = 0; r < mr; ++r)
+#pragma GCC unroll 32
       for (std::int64_t v = 0; v < NV; ++v) {
         T* out = c + r * ldc + v * w;
         store(out, beta == T(0) ? alpha_v * acc[r][v]
@@ -173,15 +208,7 @@ void micro_kernel(std::int64_t kc, const T* a, const T* b, T alpha, T beta, T* c
       }
     return;
   }
-  alignas(64) T tile[mr * nr];
-  for (std::int64_t r = 0; r < mr; ++r)
-    for (std::int64_t v = 0; v < NV; ++v)
-      acc[r][v].store_aligned(tile + r * nr + v * w);
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t j = 0; j < cols; ++j) {
-      T& out = c[r * ldc + j];
-      out = beta == T(0) ? alpha * tile[r * nr + j] : std::fma(alpha, tile[r * nr + j], beta * out);
-    }
+  store_tile_edge<T, mr, NV>(acc, alpha, beta, c, ldc, rows, cols);
 }
 
 // The micro-kernel for a panel of `width` columns (a multiple of the SIMD width, at most nr).
@@ -286,23 +313,29 @@ void small_tile(const GemmArgs& g, T alpha, const T* a, const T* b, std::int64_t
   constexpr std::int64_t mr = SmallBlocking<T>::template mr<nv>, w = kWidth<T>, nr = nv * w;
   const std::int64_t rows = std::min(mr, g.m - i), cols = std::min(nr, g.n - j);
   std::int64_t offset[mr]; // where row r of op(A) starts: a[offset[r] + p * step]
+#pragma GCC unroll 32
   for (std::int64_t r = 0; r < mr; ++r) {
     const std::int64_t row = i + std::min(r, rows - 1);
     offset[r] = TransposeA ? row : row * g.lda;
   }
   const std::int64_t step = TransposeA ? g.lda : 1;
   Batch<T> acc[mr][nv];
+#pragma GCC unroll 32
   for (std::int64_t r = 0; r < mr; ++r)
+#pragma GCC unroll 32
     for (std::int64_t v = 0; v < nv; ++v)
       acc[r][v] = Batch<T>(T(0));
   const T* b_row = b + j;
   const T* a_p = a;
   for (std::int64_t p = 0; p < g.k; ++p, b_row += ldb, a_p += step) {
     Batch<T> bv[nv];
+#pragma GCC unroll 32
     for (std::int64_t v = 0; v < nv; ++v)
       bv[v] = load(b_row + v * w);
+#pragma GCC unroll 32
     for (std::int64_t r = 0; r < mr; ++r) {
       const Batch<T> ar(a_p[offset[r]]);
+#pragma GCC unroll 32
       for (std::int64_t v = 0; v < nv; ++v)
         acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]);
     }
@@ -310,7 +343,9 @@ void small_tile(const GemmArgs& g, T alpha, const T* a, const T* b, std::int64_t
   const Batch<T> alpha_v(alpha), beta_v(beta);
   T* c_tile = c + i * g.ldc + j;
   if (rows == mr && cols == nr) {
+#pragma GCC unroll 32
     for (std::int64_t r = 0; r < mr; ++r)
+#pragma GCC unroll 32
       for (std::int64_t v = 0; v < nv; ++v) {
         T* out = c_tile + r * g.ldc + v * w;
         store(out, beta == T(0) ? alpha_v * acc[r][v]
@@ -318,16 +353,7 @@ void small_tile(const GemmArgs& g, T alpha, const T* a, const T* b, std::int64_t
       }
     return;
   }
-  alignas(64) T tile[mr * nr];
-  for (std::int64_t r = 0; r < mr; ++r)
-    for (std::int64_t v = 0; v < nv; ++v)
-      acc[r][v].store_aligned(tile + r * nr + v * w);
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t jj = 0; jj < cols; ++jj) {
-      T& out = c_tile[r * g.ldc + jj];
-      out =
-          beta == T(0) ? alpha * tile[r * nr + jj] : std::fma(alpha, tile[r * nr + jj], beta * out);
-    }
+  store_tile_edge<T, mr, nv>(acc, alpha, beta, c_tile, g.ldc, rows, cols);
 }
 
 // Whether the small path takes this product: op(B), padded to whole SIMD batches, fits in L2.

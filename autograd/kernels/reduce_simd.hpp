@@ -166,11 +166,12 @@ template <class T> void sum_axis_forward(const T* x, T* y, AxisView v) {
                            acc += load(slab + j * v.inner + i);
                          store(out + i, acc);
                        }
-                       for (; i < end; ++i) {
-                         T acc = 0;
+                       if (i < end) { // the ragged columns: a masked batch per row
+                         const std::int64_t lanes = end - i;
+                         Batch<T> acc(T(0));
                          for (std::int64_t j = 0; j < v.n; ++j)
-                           acc += slab[j * v.inner + i];
-                         out[i] = acc;
+                           acc += load_partial(slab + j * v.inner + i, lanes);
+                         store_partial(out + i, acc, lanes);
                        }
                      });
 }
