@@ -7,7 +7,18 @@
 #include <cstdlib>
 #include <vector>
 
+#include <sys/mman.h>
+
 namespace tapegrad {
+
+void advise_huge_pages(void* block, std::size_t bytes) noexcept {
+#ifdef MADV_HUGEPAGE
+  (void)madvise(block, bytes, MADV_HUGEPAGE); // only advice: without THP nothing changes
+#else
+  (void)block;
+  (void)bytes;
+#endif
+}
 
 namespace {
 
@@ -52,6 +63,27 @@ Cache::~Cache() {
   cache_gone = true;
 }
 
+// Large buffers (a big model's activations and gradients) are swept by every op that touches
+// them, and the GEMM's packing reads them a few rows at a time: on 4 KiB pages that is a TLB miss
+// per row. From kHugeBytes on, buffers are aligned to 2 MiB and offered to the kernel as
+// transparent huge pages (where THP is in "madvise" mode, as on Debian); the caching keeps the
+// cost of that first fault out of the training steps.
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::size_t kHugeBytes = std::size_t{4} << 20;
+
+void* system_allocate(std::size_t bytes) {
+  if (bytes >= kHugeBytes) {
+    const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    void* block = std::aligned_alloc(kHugePage, rounded);
+    if (block != nullptr)
+      advise_huge_pages(block, rounded);
+    return block;
+  }
+  // aligned_alloc wants a multiple of the alignment; small classes are finer than that.
+  const std::size_t a = Storage::kAlignment;
+  return std::aligned_alloc(a, (bytes + a - 1) / a * a);
+}
+
 void* allocate(std::size_t bytes) {
   const SizeClass c = size_class(bytes);
   if (!cache_gone) {
@@ -65,9 +97,7 @@ void* allocate(std::size_t bytes) {
     }
     ++cache.stats.system_allocations;
   }
-  // aligned_alloc wants a multiple of the alignment; small classes are finer than that.
-  const std::size_t a = Storage::kAlignment;
-  void* block = std::aligned_alloc(a, (c.bytes + a - 1) / a * a);
+  void* block = system_allocate(c.bytes);
   if (block == nullptr)
     fail("out of memory allocating {} bytes of tensor storage", bytes);
   return block;

@@ -61,6 +61,10 @@ struct StorageStats {
 };
 StorageStats storage_stats();
 
+// Asks the kernel to back [block, block + bytes), 2 MiB aligned, with transparent huge pages
+// (a hint; nothing happens where THP is off). Used for large tensor buffers and GEMM scratch.
+void advise_huge_pages(void* block, std::size_t bytes) noexcept;
+
 // Returns the calling thread's cached buffers to the system.
 void release_cached_storage();
 

@@ -217,13 +217,12 @@ int main(int argc, char** argv) try {
     model->eval();
     torch::NoGradGuard no_grad;
     auto [log_pi, mu, sigma] = model->forward(x);
-    timings.emplace_back(
-        "forward_ms", mdn_bench::time_ms(warmup, steps, repeats, [&] { (void)model->forward(x); }));
-    timings.emplace_back("sample_ms", mdn_bench::time_ms(warmup, steps, repeats, [&] {
-                           (void)model->draw(log_pi, mu, sigma);
-                         }));
-    timings.emplace_back("forward_sample_ms", mdn_bench::time_ms(warmup, steps, repeats,
-                                                                 [&] { (void)model->sample(x); }));
+    mdn_bench::time_ms(timings, "forward_ms", warmup, steps, repeats,
+                       [&] { (void)model->forward(x); });
+    mdn_bench::time_ms(timings, "sample_ms", warmup, steps, repeats,
+                       [&] { (void)model->draw(log_pi, mu, sigma); });
+    mdn_bench::time_ms(timings, "forward_sample_ms", warmup, steps, repeats,
+                       [&] { (void)model->sample(x); });
   } else {
     model->train();
     torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
@@ -245,7 +244,7 @@ int main(int argc, char** argv) try {
                  c.name, mdn_bench::json_list(losses));
       return 0;
     }
-    timings.emplace_back("ms_per_step", mdn_bench::time_ms(warmup, steps, repeats, step));
+    mdn_bench::time_ms(timings, "ms_per_step", warmup, steps, repeats, step);
   }
 
   mdn_bench::report("libtorch", c, threads, warmup, steps, repeats, loss_value, timings, args.json,

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <sys/resource.h>
+#include <time.h>
 
 namespace mdn_bench {
 
@@ -115,20 +116,36 @@ inline double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
-// Milliseconds per call of `body`, one figure per repeat, after `warmup` untimed calls.
-template <class Body> std::vector<double> time_ms(int warmup, int steps, int repeats, Body body) {
+inline double process_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) * 1e-6;
+}
+
+using Timings = std::vector<std::pair<std::string, std::vector<double>>>;
+
+// Milliseconds per call of `body`, one figure per repeat, after `warmup` untimed calls, added to
+// `timings` as `key` (wall clock: the figure compared) and as cpu_`key` (the CPU time of the
+// whole process, all threads: on a loaded machine it says what the work cost, where the wall
+// clock mostly says how busy the machine was).
+template <class Body>
+void time_ms(Timings& timings, const std::string& key, int warmup, int steps, int repeats,
+             Body body) {
   for (int i = 0; i < warmup; ++i)
     body();
-  std::vector<double> per_call;
+  std::vector<double> per_call, cpu_per_call;
   for (int r = 0; r < repeats; ++r) {
+    const double cpu_start = process_cpu_ms();
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < steps; ++i)
       body();
     const std::chrono::duration<double, std::milli> elapsed =
         std::chrono::steady_clock::now() - start;
     per_call.push_back(elapsed.count() / steps);
+    cpu_per_call.push_back((process_cpu_ms() - cpu_start) / steps);
   }
-  return per_call;
+  timings.emplace_back(key, per_call);
+  timings.emplace_back("cpu_" + key, cpu_per_call);
 }
 
 // The peak resident memory of this process image, in MiB: VmHWM from /proc/self/status, which
@@ -151,8 +168,6 @@ inline std::string json_list(const std::vector<double>& values) {
     text += fmt::format("{}{:.9g}", i ? ", " : "", values[i]);
   return text + "]";
 }
-
-using Timings = std::vector<std::pair<std::string, std::vector<double>>>;
 
 // The JSON line compare_mdn.py reads (`fields` are extra `"key": value` pairs, comma-led), or a
 // line for a person.

@@ -53,25 +53,23 @@ int main(int argc, char** argv) try {
     NoGradGuard no_grad;
     Generator draws(7);
     const mdn::Mixture mixture = model.mixture(x);
-    timings.emplace_back(
-        "forward_ms", mdn_bench::time_ms(warmup, steps, repeats, [&] { (void)model.mixture(x); }));
-    timings.emplace_back("sample_ms", mdn_bench::time_ms(warmup, steps, repeats, [&] {
-                           (void)mdn::sample(mixture, 1, draws);
-                         }));
-    timings.emplace_back("forward_sample_ms", mdn_bench::time_ms(warmup, steps, repeats, [&] {
-                           (void)mdn::sample(model.mixture(x), 1, draws);
-                         }));
+    mdn_bench::time_ms(timings, "forward_ms", warmup, steps, repeats,
+                       [&] { (void)model.mixture(x); });
+    mdn_bench::time_ms(timings, "sample_ms", warmup, steps, repeats,
+                       [&] { (void)mdn::sample(mixture, 1, draws); });
+    mdn_bench::time_ms(timings, "forward_sample_ms", warmup, steps, repeats,
+                       [&] { (void)mdn::sample(model.mixture(x), 1, draws); });
   } else {
     model.train();
     nn::Adam adam(model.parameters(), {.lr = 1e-3});
-    timings.emplace_back("ms_per_step", mdn_bench::time_ms(warmup, steps, repeats, [&] {
-                           adam.zero_grad();
-                           const Tensor loss = model.nll(x, y);
-                           loss_value = loss.item<double>();
-                           loss.backward();
-                           adam.step();
-                           clear_tape();
-                         }));
+    mdn_bench::time_ms(timings, "ms_per_step", warmup, steps, repeats, [&] {
+      adam.zero_grad();
+      const Tensor loss = model.nll(x, y);
+      loss_value = loss.item<double>();
+      loss.backward();
+      adam.step();
+      clear_tape();
+    });
   }
 
   mdn_bench::report("tapegrad", c, args.threads, warmup, steps, repeats, loss_value, timings,

@@ -2,6 +2,7 @@
 
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
+#include "mdn/head_nll.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -26,28 +27,31 @@ Tensor placement(std::int64_t d, bool diagonal, DType dtype) {
 
 // Several linear layers of the same input as one: their weights stacked, one GEMM of K + 2KD
 // columns instead of three narrow ones (each of which costs nearly as much as the wide one on a
-// small head), then each layer's output is its slice of the columns. Layers without a bias, and an
-// empty batch, run one by one.
-std::vector<Tensor> linear_layers_as_one(const std::vector<nn::Linear*>& layers,
-                                         const Tensor& features) {
-  std::vector<Tensor> outputs;
+// small head). Undefined when the layers cannot be stacked: one has no bias, or the batch is
+// empty.
+Tensor stacked_linear(const std::vector<nn::Linear*>& layers, const Tensor& features) {
   const bool stackable =
       features.size(0) > 0 && std::all_of(layers.begin(), layers.end(),
                                           [](const nn::Linear* l) { return l->bias.defined(); });
-  if (!stackable) {
-    for (nn::Linear* layer : layers)
-      outputs.push_back(layer->forward(features));
-    return outputs;
-  }
+  if (!stackable)
+    return Tensor();
   std::vector<Tensor> weights, biases;
   for (const nn::Linear* layer : layers) {
     weights.push_back(layer->weight);
     biases.push_back(layer->bias);
   }
-  const Tensor stacked = linear(features, cat(weights, 0), cat(biases, 0));
+  return linear(features, cat(weights, 0), cat(biases, 0));
+}
+
+// Each layer's output: its slice of the stacked columns, or the layer run alone.
+std::vector<Tensor> linear_layers_as_one(const std::vector<nn::Linear*>& layers,
+                                         const Tensor& features) {
+  std::vector<Tensor> outputs;
+  const Tensor stacked = stacked_linear(layers, features);
   std::int64_t column = 0;
-  for (const nn::Linear* layer : layers) {
-    outputs.push_back(stacked.slice(1, column, column + layer->out_features()));
+  for (nn::Linear* layer : layers) {
+    outputs.push_back(stacked.defined() ? stacked.slice(1, column, column + layer->out_features())
+                                        : layer->forward(features));
     column += layer->out_features();
   }
   return outputs;
@@ -98,16 +102,24 @@ MixtureDensityHead::MixtureDensityHead(const HeadOptions& options, Generator& ge
   }
 }
 
-Mixture MixtureDensityHead::mixture(const Tensor& features) const {
-  if (features.dim() != 2 || features.size(1) != options_.in_features)
-    fail("MixtureDensityHead: features have shape {}, expected [batch, {}]", features.shape(),
-         options_.in_features);
-  const std::int64_t b = features.size(0), k = options_.components, d = options_.out_dim;
+std::vector<nn::Linear*> MixtureDensityHead::output_layers() const {
   std::vector<nn::Linear*> layers{pi_.get(), mu_.get()};
   for (nn::Linear* layer : {sigma_.get(), tril_.get()})
     if (layer)
       layers.push_back(layer);
-  const std::vector<Tensor> outputs = linear_layers_as_one(layers, features);
+  return layers;
+}
+
+void MixtureDensityHead::check_features(const Tensor& features) const {
+  if (features.dim() != 2 || features.size(1) != options_.in_features)
+    fail("MixtureDensityHead: features have shape {}, expected [batch, {}]", features.shape(),
+         options_.in_features);
+}
+
+Mixture MixtureDensityHead::mixture(const Tensor& features) const {
+  check_features(features);
+  const std::int64_t b = features.size(0), k = options_.components, d = options_.out_dim;
+  const std::vector<Tensor> outputs = linear_layers_as_one(output_layers(), features);
   const Tensor log_pi = log_softmax(outputs[0], 1);
   const Tensor mean = outputs[1].reshape({b, k, d});
   Tensor scale;
@@ -131,6 +143,24 @@ Mixture MixtureDensityHead::mixture(const Tensor& features) const {
   }
   }
   return Mixture(options_.noise, log_pi, mean, scale);
+}
+
+Tensor MixtureDensityHead::nll(const Tensor& features, const Tensor& y) const {
+  check_features(features);
+  if (options_.noise == NoiseModel::Full)
+    return mixture(features).nll(y);
+  const std::int64_t b = features.size(0), d = options_.out_dim;
+  if (!(y.shape() == Shape{b, d}))
+    fail("Mixture: targets have shape {}, expected [{}, {}] (one row of dimension {} per mixture)",
+         y.shape(), b, d, d);
+  if (y.dtype() != features.dtype())
+    fail("Mixture: targets are {}, the mixture is {}; convert with .to()", y.dtype(),
+         features.dtype());
+  const Tensor stacked = stacked_linear(output_layers(), features);
+  if (!stacked.defined())
+    return mixture(features).nll(y);
+  return stacked_head_nll(stacked, y, options_.components, options_.noise, options_.min_scale,
+                          options_.fixed_scale);
 }
 
 void MixtureDensityHead::init_from_targets(const Tensor& y) {

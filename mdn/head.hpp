@@ -15,6 +15,7 @@
 #include "nn/linear.hpp"
 
 #include <memory>
+#include <vector>
 
 namespace tapegrad::mdn {
 
@@ -34,6 +35,11 @@ public:
   // features [B, in_features] -> the B mixtures.
   Mixture mixture(const Tensor& features) const;
 
+  // mixture(features).nll(y), the training loss: for the diagonal, isotropic and fixed noise
+  // models one fused record from the stacked layers' outputs to the loss (head_nll.hpp), without
+  // building the Mixture; the same value and gradients as the composed ops.
+  Tensor nll(const Tensor& features, const Tensor& y) const;
+
   // Data-driven start: the output biases put the component means at the quantiles of y [N, D]
   // (the k-th at the (k + 1/2)/K quantile of each coordinate), each scale at the standard
   // deviation of y divided by K, and the weights equal. The weights of the output layers are
@@ -45,6 +51,8 @@ public:
   std::string extra_repr() const override;
 
 private:
+  std::vector<nn::Linear*> output_layers() const; // pi, mu, then sigma and tril where learned
+  void check_features(const Tensor& features) const;
   HeadOptions options_;
   std::shared_ptr<nn::Linear> pi_, mu_, sigma_, tril_; // sigma_ and tril_ only where learned
   Tensor diagonal_placement_;     // [D, D*D]: puts D values on a flattened diagonal (full only)

@@ -22,10 +22,19 @@ MDN::MDN(const MDNOptions& options, Generator& gen, DType dtype)
                               gen, dtype));
 }
 
-Mixture MDN::mixture(const Tensor& x) const {
+void MDN::check_inputs(const Tensor& x) const {
   if (x.dim() != 2 || x.size(1) != options_.in_features)
     fail("MDN: inputs have shape {}, expected [batch, {}]", x.shape(), options_.in_features);
+}
+
+Mixture MDN::mixture(const Tensor& x) const {
+  check_inputs(x);
   return head_->mixture(trunk_->forward(x));
+}
+
+Tensor MDN::nll(const Tensor& x, const Tensor& y) const {
+  check_inputs(x);
+  return head_->nll(trunk_->forward(x), y);
 }
 
 } // namespace tapegrad::mdn

@@ -27,13 +27,15 @@ public:
   MDN(const MDNOptions& options, Generator& gen, DType dtype = kFloat32);
 
   Mixture mixture(const Tensor& x) const; // x [B, in_features]
-  Tensor nll(const Tensor& x, const Tensor& y) const { return mixture(x).nll(y); }
+  // mixture(x).nll(y), through the head's fused loss (MixtureDensityHead::nll).
+  Tensor nll(const Tensor& x, const Tensor& y) const;
 
   const MDNOptions& options() const { return options_; }
   nn::Sequential& trunk() const { return *trunk_; }
   MixtureDensityHead& head() const { return *head_; }
 
 private:
+  void check_inputs(const Tensor& x) const;
   MDNOptions options_;
   std::shared_ptr<nn::Sequential> trunk_;
   std::shared_ptr<MixtureDensityHead> head_;

@@ -1,6 +1,7 @@
 #include "nn/optim.hpp"
 
-#include <autograd/tape.hpp>
+#include "autograd/kernels/optim.hpp"
+#include "autograd/tape.hpp"
 
 #include <cmath>
 
@@ -45,20 +46,10 @@ void Adam::step() {
       // AdamW shrinks the weights; Adam adds the decay to the gradient (L2 regularisation).
       const T shrink = static_cast<T>(1.0 - lr() * options_.weight_decay);
       const T l2 = decoupled_ ? T(0) : static_cast<T>(options_.weight_decay);
-      T* __restrict value = p.data_ptr<T>();
-      const T* __restrict g = grad.data_ptr<T>();
-      T* __restrict m = (*exp_avg_)[k].data_ptr<T>();
-      T* __restrict v = (*exp_avg_sq_)[k].data_ptr<T>();
-      const std::int64_t n = p.numel();
-      const T keep = decoupled_ ? shrink : T(1); // 1: no decoupled decay
-#pragma omp simd
-      for (std::int64_t i = 0; i < n; ++i) {
-        value[i] *= keep;
-        const T d = g[i] + l2 * value[i];
-        m[i] = b1 * m[i] + (T(1) - b1) * d;
-        v[i] = b2 * v[i] + (T(1) - b2) * d * d;
-        value[i] -= alpha * m[i] / (std::sqrt(v[i]) / root2 + eps);
-      }
+      const kernels::AdamCoefficients<T> c{
+          decoupled_ ? shrink : T(1), l2, b1, b2, eps, alpha, root2};
+      kernels::adam_update(p.data_ptr<T>(), grad.data_ptr<T>(), (*exp_avg_)[k].data_ptr<T>(),
+                           (*exp_avg_sq_)[k].data_ptr<T>(), p.numel(), c);
     });
   }
 }

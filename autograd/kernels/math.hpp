@@ -66,8 +66,20 @@ xsimd::batch<double, A> min(const xsimd::batch<double, A>& a, const xsimd::batch
 // multiplies and one division per SIMD batch where xsimd's tanh costs several times more (it is
 // most of an MLP trunk's time outside the GEMMs). NaN passes through; +-inf give +-1.
 namespace detail {
+// x clamped to [-limit, limit] by plain comparisons: a NaN comes out as one of the bounds, which
+// is fine where the caller puts the NaN back itself (the NaN-propagating max and min cost a
+// comparison and a blend more each).
+inline float clamp_unordered(float x, float limit) {
+  return x < -limit ? -limit : (x > limit ? limit : x);
+}
+template <class A>
+xsimd::batch<float, A> clamp_unordered(const xsimd::batch<float, A>& x, float limit) {
+  using V = xsimd::batch<float, A>;
+  return clip(x, V(-limit), V(limit)); // xsimd's, by argument-dependent lookup: max then min
+}
+
 template <class V> V rational_tanh(V x) {
-  const V limit(7.90531110763549805f), x2c = max(min(x, limit), -limit);
+  const V x2c = clamp_unordered(x, 7.90531110763549805f);
   const V x2 = x2c * x2c;
   V p(-2.76076847742355e-16f);
   p = p * x2 + V(2.00018790482477e-13f);

@@ -138,18 +138,40 @@ template <class T> void sum_axis_forward(const T* x, T* y, AxisView v) {
     }
     return;
   }
-  // y[o, i] = sum_j x[o, j, i]: lanes across i, j in order.
+  // y[o, i] = sum_j x[o, j, i]: lanes across i, j in order, four batches of i at a time held in
+  // registers over the whole of j (a bias's gradient: the column sums of dL/dy).
   for_each_row_piece(v.outer, v.inner, v.n,
                      [&](std::int64_t o, std::int64_t begin, std::int64_t end) {
+                       constexpr std::int64_t w = kWidth<T>;
                        T* out = y + o * v.inner;
-                       std::fill(out + begin, out + end, T(0));
-                       for (std::int64_t j = 0; j < v.n; ++j) {
-                         const T* row = x + v.at(o, j, 0);
-                         std::int64_t i = begin;
-                         for (; i + kWidth<T> <= end; i += kWidth<T>)
-                           store(out + i, load(out + i) + load(row + i));
-                         for (; i < end; ++i)
-                           out[i] += row[i];
+                       const T* slab = x + v.at(o, 0, 0);
+                       std::int64_t i = begin;
+                       for (; i + 4 * w <= end; i += 4 * w) {
+                         Batch<T> acc0(T(0)), acc1(T(0)), acc2(T(0)), acc3(T(0));
+                         for (std::int64_t j = 0; j < v.n; ++j) {
+                           const T* row = slab + j * v.inner + i;
+                           acc0 += load(row);
+                           acc1 += load(row + w);
+                           acc2 += load(row + 2 * w);
+                           acc3 += load(row + 3 * w);
+                         }
+                         store(out + i, acc0);
+                         store(out + i + w, acc1);
+                         store(out + i + 2 * w, acc2);
+                         store(out + i + 3 * w, acc3);
+                       }
+                       for (; i + w <= end; i += w) {
+                         Batch<T> acc(T(0));
+                         for (std::int64_t j = 0; j < v.n; ++j)
+                           acc += load(slab + j * v.inner + i);
+                         store(out + i, acc);
+                       }
+                       if (i < end) { // the ragged columns: a masked batch per row
+                         const std::int64_t lanes = end - i;
+                         Batch<T> acc(T(0));
+                         for (std::int64_t j = 0; j < v.n; ++j)
+                           acc += load_partial(slab + j * v.inner + i, lanes);
+                         store_partial(out + i, acc, lanes);
                        }
                      });
 }

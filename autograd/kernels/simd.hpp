@@ -40,4 +40,37 @@ template <class T> void store(T* p, const Batch<T>& v) {
   v.store_unaligned(p);
 }
 
+// The first `count` lanes (0 <= count <= the width) of a batch from memory, the others zero, and
+// into memory, the others left alone: the ragged right edge of a matrix without reading or
+// writing past it. AVX-512 has masked loads and stores; elsewhere they go through a buffer.
+template <class T> Batch<T> load_partial(const T* p, std::int64_t count) {
+#if XSIMD_WITH_AVX512F
+  if constexpr (sizeof(Batch<T>) == 64) {
+    if constexpr (sizeof(T) == 4)
+      return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1), p);
+    else
+      return _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << count) - 1), p);
+  }
+#endif
+  alignas(64) T lanes[kWidth<T>] = {};
+  for (std::int64_t i = 0; i < count; ++i)
+    lanes[i] = p[i];
+  return Batch<T>::load_aligned(lanes);
+}
+template <class T> void store_partial(T* p, const Batch<T>& v, std::int64_t count) {
+#if XSIMD_WITH_AVX512F
+  if constexpr (sizeof(Batch<T>) == 64) {
+    if constexpr (sizeof(T) == 4)
+      _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1), v);
+    else
+      _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << count) - 1), v);
+    return;
+  }
+#endif
+  alignas(64) T lanes[kWidth<T>];
+  v.store_aligned(lanes);
+  for (std::int64_t i = 0; i < count; ++i)
+    p[i] = lanes[i];
+}
+
 } // namespace tapegrad::kernels

@@ -51,8 +51,9 @@ TEST_CASE("gemm matches the triple loop on odd shapes, transposes, strides, alph
           "[kernels]") {
   std::uint64_t seed = 1000;
   const std::vector<std::array<std::int64_t, 3>> shapes = {
-      {1, 1, 1},   {1, 17, 5},   {13, 1, 9},     {12, 32, 16}, {7, 33, 300},
-      {25, 40, 1}, {97, 65, 33}, {200, 19, 520}, {3, 300, 2},  {64, 64, 64}};
+      {1, 1, 1},      {1, 17, 5},    {13, 1, 9},     {12, 32, 16}, {7, 33, 300},
+      {25, 40, 1},    {97, 65, 33},  {200, 19, 520}, {3, 300, 2},  {64, 64, 64},
+      {390, 70, 800}, {400, 4100, 3}}; // several k, row and column blocks of the packed path
   for (const GemmPath path : {GemmPath::Automatic, GemmPath::Packed, GemmPath::Small}) {
     for (const auto& [m, n, k] : shapes)
       for (int t = 0; t < 4; ++t) {
