@@ -8,7 +8,8 @@ namespace tapegrad::mdn {
 DenseMixture::DenseMixture(const Mixture& mixture)
     : batch(mixture.batch_size()), components(mixture.num_components()), dim(mixture.dim()),
       log_pi(mixture.log_pi.to_vector<double>()), mean(mixture.mean.to_vector<double>()),
-      scale_tril(static_cast<std::size_t>(batch * components * dim * dim), 0.0) {
+      scale_tril(static_cast<std::size_t>(batch * components * dim * dim), 0.0),
+      log_det(static_cast<std::size_t>(batch * components), 0.0) {
   const std::vector<double> scale = mixture.scale.to_vector<double>();
   for (std::int64_t c = 0; c < batch * components; ++c)
     for (std::int64_t i = 0; i < dim; ++i)
@@ -28,6 +29,11 @@ DenseMixture::DenseMixture(const Mixture& mixture)
         }
         scale_tril[(c * dim + i) * dim + j] = value;
       }
+  // Once here rather than in every density: the mode's search evaluates each component's density
+  // thousands of times per row.
+  for (std::int64_t c = 0; c < batch * components; ++c)
+    for (std::int64_t i = 0; i < dim; ++i)
+      log_det[c] += std::log(scale_tril[(c * dim + i) * dim + i]);
 }
 
 double DenseMixture::pi(std::int64_t b, std::int64_t k) const {
@@ -38,22 +44,25 @@ double DenseMixture::component_log_density(std::int64_t b, std::int64_t k, const
   const double* mu = mean_of(b, k);
   const double* l = tril_of(b, k);
   // z = L^-1 (y - mu) by forward substitution; log N = -|z|^2/2 - sum log L_ii - (D/2) log 2 pi.
-  std::vector<double> z(static_cast<std::size_t>(dim));
-  double quadratic = 0, log_det = 0;
+  // The buffer is the thread's own (rows are searched in parallel) and outlives the call, so that
+  // the search allocates nothing per density.
+  thread_local std::vector<double> z;
+  z.resize(static_cast<std::size_t>(dim));
+  double quadratic = 0;
   for (std::int64_t i = 0; i < dim; ++i) {
     double acc = y[i] - mu[i];
     for (std::int64_t j = 0; j < i; ++j)
       acc -= l[i * dim + j] * z[j];
     z[i] = acc / l[i * dim + i];
     quadratic += z[i] * z[i];
-    log_det += std::log(l[i * dim + i]);
   }
-  return -0.5 * quadratic - log_det - kernels::gaussian_log_normalizer(dim);
+  return -0.5 * quadratic - log_det[b * components + k] - kernels::gaussian_log_normalizer(dim);
 }
 
 double DenseMixture::log_density(std::int64_t b, const double* y) const {
   double best = -INFINITY;
-  std::vector<double> terms(static_cast<std::size_t>(components));
+  thread_local std::vector<double> terms; // the thread's own, kept between calls
+  terms.resize(static_cast<std::size_t>(components));
   for (std::int64_t k = 0; k < components; ++k) {
     terms[k] = log_pi[b * components + k] + component_log_density(b, k, y);
     best = std::max(best, terms[k]);
@@ -61,8 +70,8 @@ double DenseMixture::log_density(std::int64_t b, const double* y) const {
   if (!std::isfinite(best))
     return best;
   double sum = 0;
-  for (double t : terms)
-    sum += std::exp(t - best);
+  for (std::int64_t k = 0; k < components; ++k)
+    sum += std::exp(terms[k] - best);
   return best + std::log(sum);
 }
 

@@ -44,8 +44,9 @@ Matrix precision_of(const double* l, std::int64_t d) {
   return precision;
 }
 
-// Solves A x = b for symmetric positive definite A by Cholesky; false if A is not.
-bool solve_spd(Matrix a, std::vector<double>& x, std::int64_t d) {
+// Solves A x = b for symmetric positive definite A by Cholesky, overwriting A with its factor;
+// false if A is not positive definite.
+bool solve_spd(Matrix& a, std::vector<double>& x, std::int64_t d) {
   for (std::int64_t j = 0; j < d; ++j) {
     double diag = a[j * d + j];
     for (std::int64_t p = 0; p < j; ++p)
@@ -134,11 +135,13 @@ Covariance mixture_covariance(const Mixture& mixture) {
 Tensor mixture_mode(const Mixture& mixture, const ModeOptions& options) {
   const DenseMixture m(mixture);
   const std::int64_t d = m.dim, kk = m.components;
-  std::vector<double> out;
-  std::vector<Matrix> precisions(static_cast<std::size_t>(kk));
-  std::vector<double> y(static_cast<std::size_t>(d)), next(static_cast<std::size_t>(d)), best_y;
-  std::vector<double> log_r(static_cast<std::size_t>(kk));
-  for (std::int64_t b = 0; b < m.batch; ++b) {
+  std::vector<double> out(static_cast<std::size_t>(m.batch * d));
+  // Rows in parallel, each thread with its own buffers; a row's mode depends on that row alone.
+  for_each_row(m.batch, kk * kk * d * d * 50, [&](std::int64_t b) {
+    std::vector<Matrix> precisions(static_cast<std::size_t>(kk));
+    std::vector<double> y(static_cast<std::size_t>(d)), next(static_cast<std::size_t>(d)), best_y;
+    std::vector<double> log_r(static_cast<std::size_t>(kk));
+    Matrix a(static_cast<std::size_t>(d * d));
     for (std::int64_t k = 0; k < kk; ++k)
       precisions[k] = precision_of(m.tril_of(b, k), d);
     double best = -INFINITY;
@@ -151,7 +154,7 @@ Tensor mixture_mode(const Mixture& mixture, const ModeOptions& options) {
           log_r[k] = m.log_pi[b * kk + k] + m.component_log_density(b, k, y.data());
           top = std::max(top, log_r[k]);
         }
-        Matrix a(static_cast<std::size_t>(d * d), 0.0);
+        std::fill(a.begin(), a.end(), 0.0);
         std::fill(next.begin(), next.end(), 0.0);
         for (std::int64_t k = 0; k < kk; ++k) {
           const double r = std::exp(log_r[k] - top);
@@ -180,9 +183,8 @@ Tensor mixture_mode(const Mixture& mixture, const ModeOptions& options) {
         best_y = y;
       }
     }
-    out.insert(out.end(), best_y.begin(), best_y.end());
-    best_y.clear();
-  }
+    std::copy(best_y.begin(), best_y.end(), out.begin() + b * d);
+  });
   return to_tensor(out, {m.batch, d}, mixture);
 }
 
