@@ -111,9 +111,13 @@ void check_split(std::int64_t rows, const FitOptions& options) {
 // hands in its state from its own thread, and the file is rewritten with every network's latest.
 class CheckpointWriter {
 public:
-  CheckpointWriter(FitCheckpoint state, std::filesystem::path path, std::int64_t members)
+  // `writes`: false on every process but the first of a run of several (they keep the states
+  // and the epochs saved, for messages, but leave the file to process 0).
+  CheckpointWriter(FitCheckpoint state, std::filesystem::path path, std::int64_t members,
+                   bool writes)
       : state_(std::move(state)), path_(std::move(path)),
-        members_(static_cast<std::size_t>(members)), saved_epochs_(members_.size(), 0) {}
+        members_(static_cast<std::size_t>(members)), saved_epochs_(members_.size(), 0),
+        writes_(writes) {}
 
   // Network m's latest state, kept for the next file written (a finished network's).
   void keep(std::int64_t member, const nn::StateDict& train_state) {
@@ -130,7 +134,8 @@ public:
     for (std::size_t m = 0; m < members_.size(); ++m)
       if (!members_[m].empty())
         state_.train.insert_all(member_prefix(static_cast<std::int64_t>(m)), members_[m]);
-    save_fit_checkpoint(path_, state_);
+    if (writes_)
+      save_fit_checkpoint(path_, state_);
   }
   // The last epoch network m saved (0: none yet).
   std::int64_t saved_epoch(std::int64_t m) {
@@ -155,6 +160,7 @@ private:
   std::vector<nn::StateDict> members_;
   std::mutex mutex_;
   std::vector<std::int64_t> saved_epochs_;
+  bool writes_ = true;
 };
 
 // The checkpoint a fit resumes from must be of this data and these settings.
@@ -173,19 +179,25 @@ void check_resume(const FitCheckpoint& resume, const FitCheckpoint& now,
 // The ensemble of one K on standardised rows, its networks in parallel (each from its own seed,
 // holding out its own validation share unless validation rows are given), with the fit's
 // checkpoints. The networks' epochs reach train.on_epoch one at a time, labelled with the member.
+// On several processes the networks train one after another, each on every process's share of
+// its batches (MPI calls from several threads at once would need MPI_THREAD_MULTIPLE); a network
+// depends on its index alone, so the order changes no bits.
 std::vector<NetworkFit> fit_ensemble(const MDNOptions& model, const TrainOptions& train,
                                      const Tensor& x, const Tensor& y, const Tensor& x_val,
                                      const Tensor& y_val, const FitOptions& options,
                                      const FitCheckpoint& identity) {
   const std::int64_t members = options.ensemble;
-  CheckpointWriter writer(identity, options.checkpoint, members);
+  const bool several = options.communicator && options.communicator->size() > 1;
+  CheckpointWriter writer(identity, options.checkpoint, members,
+                          !several || options.communicator->rank() == 0);
   if (options.resume)
     check_resume(*options.resume, identity, options.source);
   std::mutex report_mutex;
   std::vector<NetworkFit> fits(static_cast<std::size_t>(members));
-  parallel_jobs(members, [&](std::int64_t m) {
+  const auto job = [&](std::int64_t m) {
     const std::uint64_t seed = network_seed(options.seed, m);
     TrainOptions t = train;
+    t.communicator = options.communicator;
     if (train.on_epoch)
       t.on_epoch = [&, m](const EpochReport& report) {
         const std::lock_guard<std::mutex> lock(report_mutex);
@@ -216,7 +228,12 @@ std::vector<NetworkFit> fit_ensemble(const MDNOptions& model, const TrainOptions
       fail("{}; the last good checkpoint, of epoch {}, stays in {}", what, saved,
            options.checkpoint.string());
     }
-  });
+  };
+  if (several)
+    for (std::int64_t m = 0; m < members; ++m)
+      job(m);
+  else
+    parallel_jobs(members, job);
   return fits;
 }
 

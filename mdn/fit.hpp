@@ -86,6 +86,13 @@ struct FitOptions {
   std::filesystem::path checkpoint{};
   std::int64_t checkpoint_every = 0;
   std::optional<FitCheckpoint> resume{};
+
+  // The processes the fit runs on (nn/distributed.hpp; `mdn fit` passes nn::world()); unset: this
+  // one. Every process calls fit() with the same data and options and gets the same model, bit
+  // for bit the one a single process fits: each network's batches are shared among them
+  // (TrainOptions::communicator), the networks of an ensemble trained one after another. Process 0
+  // alone writes the checkpoint. Cross-validation's networks are fitted on every process.
+  std::shared_ptr<nn::Communicator> communicator = nullptr;
 };
 
 // The settings that decide the model a fit ends with, each as canonical text under the name the

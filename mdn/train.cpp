@@ -12,6 +12,7 @@
 #include <cmath>
 #include <memory>
 #include <numbers>
+#include <span>
 #include <string_view>
 
 namespace tapegrad::mdn {
