@@ -354,9 +354,9 @@ Prepared prepare(const Tensor& x_data, const Tensor& y_data, const Tensor& x_val
 ComponentChoice cross_validate(const Prepared& p, const FitOptions& options) {
   TrainOptions quiet = p.train; // the networks of the folds run side by side: no progress display
   quiet.on_epoch = nullptr;
-  ComponentChoice choice =
-      cross_validate_components(candidates_of(options), p.model, quiet, p.xs, p.ys, options.folds,
-                                options.validation, options.seed, options.dtype);
+  ComponentChoice choice = cross_validate_components(
+      candidates_of(options), p.model, quiet, p.xs, p.ys, options.folds, options.validation,
+      options.seed, options.dtype, options.communicator.get());
   for (ComponentScore& s : choice.scores)
     s.nll += p.units;
   return choice;

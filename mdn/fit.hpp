@@ -91,7 +91,8 @@ struct FitOptions {
   // one. Every process calls fit() with the same data and options and gets the same model, bit
   // for bit the one a single process fits: each network's batches are shared among them
   // (TrainOptions::communicator), the networks of an ensemble trained one after another. Process 0
-  // alone writes the checkpoint. Cross-validation's networks are fitted on every process.
+  // alone writes the checkpoint. Cross-validation's networks (several K; mdn::tune's trials) are
+  // spread over the processes, each network on one (mdn/spread_jobs.hpp).
   std::shared_ptr<nn::Communicator> communicator = nullptr;
 };
 
