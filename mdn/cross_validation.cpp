@@ -93,9 +93,10 @@ ComponentChoice cross_validate_components(const std::vector<std::int64_t>& compo
     for (std::size_t r = 0; r < log_p.size(); ++r)
       out[r] = -log_p[r];
   };
-  spread_jobs(candidates * folds, processes, job, [&](std::int64_t j) {
-    return std::as_writable_bytes(std::span<double>(scored[static_cast<std::size_t>(j)]));
-  });
+  spread_jobs(candidates * folds, processes, job, share_bytes(processes, [&](std::int64_t j) {
+                return std::as_writable_bytes(
+                    std::span<double>(scored[static_cast<std::size_t>(j)]));
+              }));
   std::vector<std::vector<double>> row_nll(components.size(),
                                            std::vector<double>(static_cast<std::size_t>(n)));
   bool stopped = false;

@@ -8,7 +8,10 @@
 #include "mdn/predictions.hpp"
 #include "mdn/recipe.hpp"
 #include "mdn/resolution.hpp"
+#include "mdn/share_network.hpp"
+#include "mdn/spread_jobs.hpp"
 #include "nn/data.hpp"
+#include "nn/sharded_gradient.hpp"
 
 #include <fmt/ranges.h>
 
@@ -176,18 +179,37 @@ void check_resume(const FitCheckpoint& resume, const FitCheckpoint& now,
          source, now.rows, resume.path, resume.data_file, resume.rows);
 }
 
+// Whether an ensemble's networks go to the processes whole, one process each (rather than each
+// network sharing its batches among them all): when that leaves each process no more of the
+// ensemble's work, ceil(M / N) of M networks against ceil(S / N) of a batch's S shards, and no
+// checkpoint has to gather every network's state on one process (no periodic checkpoints, no
+// resume). Either way the networks are the bits one process trains.
+bool deal_out_networks(const TrainOptions& train, const Tensor& x, const Tensor& x_val,
+                       const FitOptions& options) {
+  const std::int64_t members = options.ensemble, n = options.communicator->size();
+  const std::int64_t rows = x_val.defined() || options.validation <= 0
+                                ? x.size(0)
+                                : x.size(0) - nn::validation_rows(x.size(0), options.validation);
+  const std::int64_t shards =
+      nn::shard_count(std::max<std::int64_t>(1, resolve_training(train, rows).batch_size));
+  return members > 1 && options.checkpoint_every == 0 && !options.resume &&
+         (members + n - 1) / n * shards <= (shards + n - 1) / n * members;
+}
+
 // The ensemble of one K on standardised rows, its networks in parallel (each from its own seed,
 // holding out its own validation share unless validation rows are given), with the fit's
 // checkpoints. The networks' epochs reach train.on_epoch one at a time, labelled with the member.
-// On several processes the networks train one after another, each on every process's share of
-// its batches (MPI calls from several threads at once would need MPI_THREAD_MULTIPLE); a network
-// depends on its index alone, so the order changes no bits.
+// On several processes the networks are dealt out to them (deal_out_networks) or train one
+// after another, each on every process's share of its batches (MPI calls from several threads at
+// once would need MPI_THREAD_MULTIPLE); a network depends on its index alone, so neither changes
+// any bits.
 std::vector<NetworkFit> fit_ensemble(const MDNOptions& model, const TrainOptions& train,
                                      const Tensor& x, const Tensor& y, const Tensor& x_val,
                                      const Tensor& y_val, const FitOptions& options,
                                      const FitCheckpoint& identity) {
   const std::int64_t members = options.ensemble;
   const bool several = options.communicator && options.communicator->size() > 1;
+  const bool dealt = several && deal_out_networks(train, x, x_val, options);
   CheckpointWriter writer(identity, options.checkpoint, members,
                           !several || options.communicator->rank() == 0);
   if (options.resume)
@@ -197,7 +219,9 @@ std::vector<NetworkFit> fit_ensemble(const MDNOptions& model, const TrainOptions
   const auto job = [&](std::int64_t m) {
     const std::uint64_t seed = network_seed(options.seed, m);
     TrainOptions t = train;
-    t.communicator = options.communicator;
+    t.communicator = dealt ? nullptr : options.communicator;
+    if (dealt) // a stop could not reach the networks of the other processes in step
+      t.should_stop = nullptr;
     if (train.on_epoch)
       t.on_epoch = [&, m](const EpochReport& report) {
         const std::lock_guard<std::mutex> lock(report_mutex);
@@ -229,11 +253,23 @@ std::vector<NetworkFit> fit_ensemble(const MDNOptions& model, const TrainOptions
            options.checkpoint.string());
     }
   };
-  if (several)
+  if (dealt) {
+    nn::Communicator& processes = *options.communicator;
+    spread_jobs(members, &processes, job, [&](std::int64_t m, int owner) {
+      NetworkFit& fit = fits[static_cast<std::size_t>(m)];
+      share_network(fit, model, options.dtype, processes, owner);
+      if (processes.rank() != owner && train.on_epoch) // its epochs, for the log
+        for (EpochReport report : fit.result.history) {
+          report.member = m;
+          train.on_epoch(report);
+        }
+    });
+  } else if (several) {
     for (std::int64_t m = 0; m < members; ++m)
       job(m);
-  else
+  } else {
     parallel_jobs(members, job);
+  }
   return fits;
 }
 

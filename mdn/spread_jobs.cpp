@@ -11,7 +11,7 @@ namespace tapegrad::mdn {
 
 void spread_jobs(std::int64_t n, nn::Communicator* processes,
                  const std::function<void(std::int64_t)>& job,
-                 const std::function<std::span<std::byte>(std::int64_t)>& result) {
+                 const std::function<void(std::int64_t, int owner)>& share) {
   if (processes == nullptr || processes->size() == 1) {
     parallel_jobs(n, job);
     return;
@@ -40,7 +40,7 @@ void spread_jobs(std::int64_t n, nn::Communicator* processes,
     std::uint64_t length = error.size();
     processes->broadcast(std::as_writable_bytes(std::span<std::uint64_t>(&length, 1)), owner);
     if (length == 0) {
-      processes->broadcast(result(i), owner);
+      share(i, owner);
       continue;
     }
     error.resize(length);
@@ -50,6 +50,13 @@ void spread_jobs(std::int64_t n, nn::Communicator* processes,
   }
   if (!first_error.empty())
     fail("{}", first_error);
+}
+
+std::function<void(std::int64_t, int)>
+share_bytes(nn::Communicator* processes, std::function<std::span<std::byte>(std::int64_t)> result) {
+  return [processes, result = std::move(result)](std::int64_t i, int owner) {
+    processes->broadcast(result(i), owner);
+  };
 }
 
 } // namespace tapegrad::mdn

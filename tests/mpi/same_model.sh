@@ -15,8 +15,9 @@ fail() {
   exit 1
 }
 
-# Batches of 600 rows: three shards of 200, shared 2:1 or 1:1:1; the epoch's last batch is one
-# shard. Noise regularisation on (its draws must be those of one process), two networks.
+# Batches of 600 rows: three shards of 200; the epoch's last batch is one shard. Noise
+# regularisation on (its draws must be those of one process), two networks: on 2 processes they
+# are dealt out, one each (mdn/fit.cpp, deal_out_networks); on 3, each shares its batches 1:1:1.
 flags="--data $dir/data.csv --y t --quiet --batch 600 --hidden 16,16 --components 3 --ensemble 2"
 "$mdn" fit $flags --steps 40 --out "$dir/one.tgm" --log "$dir/one.jsonl" || fail "one process"
 "$@" -np 2 "$mdn" fit $flags --steps 40 --out "$dir/two.tgm" --log "$dir/two.jsonl" || fail "-np 2"
@@ -27,7 +28,8 @@ grep -q '"processes": 2}' "$dir/two.jsonl" || fail "the log of 2 processes does 
 [ "$(wc -l <"$dir/one.jsonl")" -eq "$(wc -l <"$dir/two.jsonl")" ] ||
   fail "process 0 alone should write the log"
 
-# 10 epochs, a checkpoint every 7: the file left is of epoch 7 (both networks' states).
+# 10 epochs, a checkpoint every 7: the file left is of epoch 7 (both networks' states; with
+# periodic checkpoints the networks share their batches among the processes).
 epochs="$flags --epochs 10 --patience 0"
 "$mdn" fit $epochs --out "$dir/whole.tgm" || fail "the uninterrupted run"
 "$@" -np 2 "$mdn" fit $epochs --checkpoint-every 7 --out "$dir/part.tgm" || fail "-np 2 part"
