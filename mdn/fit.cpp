@@ -110,6 +110,18 @@ void check_split(std::int64_t rows, const FitOptions& options) {
          options.source, rows - held_out, options.train.batch_size, options.train.batch_size);
 }
 
+// A copy of a state whose tensors share no storage with it. mdn::train hands over its model's and
+// optimiser's own tensors, which go on changing as that network trains on: kept as they are, a
+// network's entry written later, when another network saves, would pair its parameters of a later
+// epoch with the epoch count and history of the one it saved (and not resume to the same model).
+nn::StateDict frozen(const nn::StateDict& state) {
+  NoGradGuard no_grad;
+  nn::StateDict copy;
+  for (const auto& [name, tensor] : state)
+    copy.insert(name, tensor.detach().clone());
+  return copy;
+}
+
 // The states of an ensemble's networks in one checkpoint, "member<m>.<entry>": each network
 // hands in its state from its own thread, and the file is rewritten with every network's latest.
 class CheckpointWriter {
@@ -124,14 +136,16 @@ public:
 
   // Network m's latest state, kept for the next file written (a finished network's).
   void keep(std::int64_t member, const nn::StateDict& train_state) {
+    nn::StateDict copy = frozen(train_state);
     const std::lock_guard<std::mutex> lock(mutex_);
-    members_[static_cast<std::size_t>(member)] = train_state;
+    members_[static_cast<std::size_t>(member)] = std::move(copy);
   }
   // Network m's latest state, and the file rewritten with every network's.
   void save(std::int64_t member, const nn::StateDict& train_state) {
+    nn::StateDict copy = frozen(train_state);
     const std::lock_guard<std::mutex> lock(mutex_);
     const auto m = static_cast<std::size_t>(member);
-    members_[m] = train_state;
+    members_[m] = std::move(copy);
     saved_epochs_[m] = train_state.find("epochs_done").item<std::int64_t>();
     state_.train = nn::StateDict();
     for (std::size_t m = 0; m < members_.size(); ++m)

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -33,11 +34,15 @@ void write_all(const char* text) {
   }
 }
 
+// The line of a run that lost a process, naming the checkpoint when there is one.
+const char* lost_process_line() {
+  return g_checkpoint_named != 0 && ::access(g_checkpoint, F_OK) == 0 ? g_line_with_checkpoint
+                                                                      : g_line_without_checkpoint;
+}
+
 extern "C" void on_process_lost(int) {
   if (g_rank == 0)
-    write_all(g_checkpoint_named != 0 && ::access(g_checkpoint, F_OK) == 0
-                  ? g_line_with_checkpoint
-                  : g_line_without_checkpoint);
+    write_all(lost_process_line());
   ::_exit(128 + SIGTERM);
 }
 
@@ -91,9 +96,19 @@ int end_with_error(const char* message, int status) {
     std::fprintf(stderr, "error: %s\n", message);
     return status;
   }
+  // One line, not two: mpirun's SIGTERM must not add the handler's line to this one.
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, nullptr);
   // Not exit(): MPI_Finalize at exit could wait for processes that never get there.
   if (g_rank == 0) {
-    std::fprintf(stderr, "error: %s\n", message);
+    // A failed MPI call (nn/distributed_mpi.cpp's errors start "MPI: ") is a lost process seen
+    // from this side before mpirun's SIGTERM: the same line.
+    if (std::strncmp(message, "MPI: ", 5) == 0)
+      write_all(lost_process_line());
+    else
+      std::fprintf(stderr, "error: %s\n", message);
     std::fflush(nullptr);
     ::_exit(status);
   }
