@@ -1,6 +1,7 @@
 #include "mdn/fit.hpp"
 
 #include "autograd/ops.hpp"
+#include "mdn/checkpoint_writer.hpp"
 #include "mdn/cross_validation.hpp"
 #include "mdn/ensemble.hpp"
 #include "mdn/network_fit.hpp"
@@ -109,76 +110,6 @@ void check_split(std::int64_t rows, const FitOptions& options) {
          "a smaller batch",
          options.source, rows - held_out, options.train.batch_size, options.train.batch_size);
 }
-
-// A copy of a state whose tensors share no storage with it. mdn::train hands over its model's and
-// optimiser's own tensors, which go on changing as that network trains on: kept as they are, a
-// network's entry written later, when another network saves, would pair its parameters of a later
-// epoch with the epoch count and history of the one it saved (and not resume to the same model).
-nn::StateDict frozen(const nn::StateDict& state) {
-  NoGradGuard no_grad;
-  nn::StateDict copy;
-  for (const auto& [name, tensor] : state)
-    copy.insert(name, tensor.detach().clone());
-  return copy;
-}
-
-// The states of an ensemble's networks in one checkpoint, "member<m>.<entry>": each network
-// hands in its state from its own thread, and the file is rewritten with every network's latest.
-class CheckpointWriter {
-public:
-  // `writes`: false on every process but the first of a run of several (they keep the states
-  // and the epochs saved, for messages, but leave the file to process 0).
-  CheckpointWriter(FitCheckpoint state, std::filesystem::path path, std::int64_t members,
-                   bool writes)
-      : state_(std::move(state)), path_(std::move(path)),
-        members_(static_cast<std::size_t>(members)), saved_epochs_(members_.size(), 0),
-        writes_(writes) {}
-
-  // Network m's latest state, kept for the next file written (a finished network's).
-  void keep(std::int64_t member, const nn::StateDict& train_state) {
-    nn::StateDict copy = frozen(train_state);
-    const std::lock_guard<std::mutex> lock(mutex_);
-    members_[static_cast<std::size_t>(member)] = std::move(copy);
-  }
-  // Network m's latest state, and the file rewritten with every network's.
-  void save(std::int64_t member, const nn::StateDict& train_state) {
-    nn::StateDict copy = frozen(train_state);
-    const std::lock_guard<std::mutex> lock(mutex_);
-    const auto m = static_cast<std::size_t>(member);
-    members_[m] = std::move(copy);
-    saved_epochs_[m] = train_state.find("epochs_done").item<std::int64_t>();
-    state_.train = nn::StateDict();
-    for (std::size_t m = 0; m < members_.size(); ++m)
-      if (!members_[m].empty())
-        state_.train.insert_all(member_prefix(static_cast<std::int64_t>(m)), members_[m]);
-    if (writes_)
-      save_fit_checkpoint(path_, state_);
-  }
-  // The last epoch network m saved (0: none yet).
-  std::int64_t saved_epoch(std::int64_t m) {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    return saved_epochs_[static_cast<std::size_t>(m)];
-  }
-
-  static std::string member_prefix(std::int64_t m) { return fmt::format("member{}", m); }
-  // Network m's part of a checkpoint's training state (empty when it had saved none).
-  static nn::StateDict member_state(const nn::StateDict& train, std::int64_t m) {
-    const std::string prefix = member_prefix(m) + ".";
-    nn::StateDict out;
-    for (const auto& [name, tensor] : train)
-      if (name.rfind(prefix, 0) == 0)
-        out.insert(name.substr(prefix.size()), tensor);
-    return out;
-  }
-
-private:
-  FitCheckpoint state_;
-  std::filesystem::path path_;
-  std::vector<nn::StateDict> members_;
-  std::mutex mutex_;
-  std::vector<std::int64_t> saved_epochs_;
-  bool writes_ = true;
-};
 
 // The checkpoint a fit resumes from must be of this data and these settings.
 void check_resume(const FitCheckpoint& resume, const FitCheckpoint& now,
