@@ -79,7 +79,9 @@ Args fit_args() {
       "Every NLL it prints is in nats per point in the units of y. SIGINT (Ctrl-C) or SIGTERM\n"
       "stops training after the current epoch, saves the training state to the checkpoint and\n"
       "exits with status 130 or 143 without a model; --resume continues it and writes the model\n"
-      "an uninterrupted run would have, bit for bit.",
+      "an uninterrupted run would have, bit for bit. Under mpirun -np N, the N processes share\n"
+      "the training and write the model file one process would, byte for byte (a lost process\n"
+      "ends the run at once; keep checkpoints with --checkpoint-every).",
       std::move(flags));
 }
 

@@ -67,7 +67,8 @@ Args tune_args() {
       "regularisation, weight decay) by the k-fold cross-validated NLL of each, then fits the\n"
       "best with an ensemble on all rows and saves it. Trial 0 is mdn fit's defaults; the others\n"
       "are a random sequence fixed by --seed, so a budget in time decides only how far along it\n"
-      "the search gets (a faster machine tries more); --trials N makes the result reproducible.",
+      "the search gets (a faster machine tries more); --trials N makes the result reproducible.\n"
+      "Under mpirun -np N, each trial's cross-validation networks are dealt out to the processes.",
       std::move(flags));
 }
 
