@@ -4,8 +4,10 @@
 //   mdn predict / sample / plot / report / demo      mdn help <command>, mdn <command> --help
 //
 // Exit status 0 on success, 2 on any user error (one `error:` line on standard error), 130 or
-// 143 when SIGINT or SIGTERM stopped `mdn fit` (after saving a checkpoint to resume from).
+// 143 when SIGINT or SIGTERM stopped `mdn fit` (after saving a checkpoint to resume from). Under
+// mpirun, process 0 alone speaks (mdn_cli/processes.hpp).
 #include "mdn_cli/commands.hpp"
+#include "mdn_cli/processes.hpp"
 
 #include <autograd/error.hpp>
 
@@ -46,12 +48,11 @@ int dispatch(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    tapegrad::examples::join_processes();
     return dispatch(argc, argv);
   } catch (const tapegrad::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
+    return tapegrad::examples::end_with_error(e.what(), 2);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
+    return tapegrad::examples::end_with_error(e.what(), 1);
   }
 }

@@ -1,11 +1,10 @@
 #include "mdn/cross_validation.hpp"
 
 #include "autograd/ops.hpp"
-#include "mdn/parallel_jobs.hpp"
+#include "mdn/spread_jobs.hpp"
 #include "nn/seed.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <numeric>
 
@@ -51,7 +50,8 @@ double standard_error(const std::vector<double>& v) {
 ComponentChoice cross_validate_components(const std::vector<std::int64_t>& components,
                                           MDNOptions model, const TrainOptions& train,
                                           const Tensor& x, const Tensor& y, std::int64_t folds,
-                                          double validation, std::uint64_t seed, DType dtype) {
+                                          double validation, std::uint64_t seed, DType dtype,
+                                          nn::Communicator* processes) {
   const std::int64_t n = x.size(0);
   if (components.empty())
     fail("cross_validate_components: expected at least one candidate number of components");
@@ -66,22 +66,24 @@ ComponentChoice cross_validate_components(const std::vector<std::int64_t>& compo
       (fold_of[static_cast<std::size_t>(i)] == f ? inside : outside)[static_cast<std::size_t>(f)]
           .push_back(i);
 
-  // Job j fits candidate j / folds on every fold but j % folds and scores that fold's rows.
+  // Job j fits candidate j / folds on every fold but j % folds and scores that fold's rows: the
+  // NLL of each row of the fold, then 1 if should_stop stopped its network (then no NLL).
   const auto candidates = static_cast<std::int64_t>(components.size());
-  std::vector<std::vector<double>> row_nll(components.size(),
-                                           std::vector<double>(static_cast<std::size_t>(n)));
-  std::atomic<bool> stopped = false;
-  parallel_jobs(candidates * folds, [&](std::int64_t job) {
-    const auto c = static_cast<std::size_t>(job / folds);
-    const auto f = static_cast<std::size_t>(job % folds);
+  std::vector<std::vector<double>> scored(static_cast<std::size_t>(candidates * folds));
+  for (std::size_t j = 0; j < scored.size(); ++j)
+    scored[j].assign(inside[j % static_cast<std::size_t>(folds)].size() + 1, 0.0);
+  const auto job = [&](std::int64_t j) {
+    const auto c = static_cast<std::size_t>(j / folds);
+    const auto f = static_cast<std::size_t>(j % folds);
     MDNOptions options = model;
     options.components = components[c];
     const std::uint64_t fold_seed = nn::derive_seed(seed, 1000 + f);
     const NetworkData data =
         split_for_network(rows_of(x, outside[f]), rows_of(y, outside[f]), validation, fold_seed);
     const NetworkFit fitted = fit_network(options, train, data, fold_seed, dtype);
+    std::vector<double>& out = scored[static_cast<std::size_t>(j)];
     if (fitted.result.stopped) {
-      stopped = true;
+      out.back() = 1;
       return;
     }
     NoGradGuard no_grad;
@@ -89,8 +91,22 @@ ComponentChoice cross_validate_components(const std::vector<std::int64_t>& compo
                                           .log_prob(rows_of(y, inside[f]))
                                           .to_vector<double>();
     for (std::size_t r = 0; r < log_p.size(); ++r)
-      row_nll[c][static_cast<std::size_t>(inside[f][r])] = -log_p[r];
-  });
+      out[r] = -log_p[r];
+  };
+  spread_jobs(candidates * folds, processes, job, share_bytes(processes, [&](std::int64_t j) {
+                return std::as_writable_bytes(
+                    std::span<double>(scored[static_cast<std::size_t>(j)]));
+              }));
+  std::vector<std::vector<double>> row_nll(components.size(),
+                                           std::vector<double>(static_cast<std::size_t>(n)));
+  bool stopped = false;
+  for (std::size_t j = 0; j < scored.size(); ++j) {
+    const std::size_t c = j / static_cast<std::size_t>(folds),
+                      f = j % static_cast<std::size_t>(folds);
+    stopped = stopped || scored[j].back() != 0;
+    for (std::size_t r = 0; r < inside[f].size(); ++r)
+      row_nll[c][static_cast<std::size_t>(inside[f][r])] = scored[j][r];
+  }
 
   if (stopped) {
     ComponentChoice choice;

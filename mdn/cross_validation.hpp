@@ -41,12 +41,14 @@ ComponentChoice choose_components(const std::vector<std::int64_t>& components,
                                   const std::vector<std::vector<double>>& row_nll);
 
 // x [N, in] and y [N, out], standardised. `train` may hold the recipe's automatic values
-// (mdn/recipe.hpp); train.should_stop stops every network. The networks run in parallel
-// (mdn/parallel_jobs.hpp): the choice is the same on any number of threads.
+// (mdn/recipe.hpp); train.should_stop stops every network. The networks run in parallel, over
+// the threads and, given `processes`, over its processes too (mdn/spread_jobs.hpp): the choice is
+// the same on any number of threads and processes. Every process of `processes` calls it alike.
 ComponentChoice cross_validate_components(const std::vector<std::int64_t>& components,
                                           MDNOptions model, const TrainOptions& train,
                                           const Tensor& x, const Tensor& y, std::int64_t folds,
                                           double validation, std::uint64_t seed,
-                                          DType dtype = kFloat32);
+                                          DType dtype = kFloat32,
+                                          nn::Communicator* processes = nullptr);
 
 } // namespace tapegrad::mdn

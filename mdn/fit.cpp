@@ -1,6 +1,7 @@
 #include "mdn/fit.hpp"
 
 #include "autograd/ops.hpp"
+#include "mdn/checkpoint_writer.hpp"
 #include "mdn/cross_validation.hpp"
 #include "mdn/ensemble.hpp"
 #include "mdn/network_fit.hpp"
@@ -8,7 +9,10 @@
 #include "mdn/predictions.hpp"
 #include "mdn/recipe.hpp"
 #include "mdn/resolution.hpp"
+#include "mdn/share_network.hpp"
+#include "mdn/spread_jobs.hpp"
 #include "nn/data.hpp"
+#include "nn/sharded_gradient.hpp"
 
 #include <fmt/ranges.h>
 
@@ -107,56 +111,6 @@ void check_split(std::int64_t rows, const FitOptions& options) {
          options.source, rows - held_out, options.train.batch_size, options.train.batch_size);
 }
 
-// The states of an ensemble's networks in one checkpoint, "member<m>.<entry>": each network
-// hands in its state from its own thread, and the file is rewritten with every network's latest.
-class CheckpointWriter {
-public:
-  CheckpointWriter(FitCheckpoint state, std::filesystem::path path, std::int64_t members)
-      : state_(std::move(state)), path_(std::move(path)),
-        members_(static_cast<std::size_t>(members)), saved_epochs_(members_.size(), 0) {}
-
-  // Network m's latest state, kept for the next file written (a finished network's).
-  void keep(std::int64_t member, const nn::StateDict& train_state) {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    members_[static_cast<std::size_t>(member)] = train_state;
-  }
-  // Network m's latest state, and the file rewritten with every network's.
-  void save(std::int64_t member, const nn::StateDict& train_state) {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    const auto m = static_cast<std::size_t>(member);
-    members_[m] = train_state;
-    saved_epochs_[m] = train_state.find("epochs_done").item<std::int64_t>();
-    state_.train = nn::StateDict();
-    for (std::size_t m = 0; m < members_.size(); ++m)
-      if (!members_[m].empty())
-        state_.train.insert_all(member_prefix(static_cast<std::int64_t>(m)), members_[m]);
-    save_fit_checkpoint(path_, state_);
-  }
-  // The last epoch network m saved (0: none yet).
-  std::int64_t saved_epoch(std::int64_t m) {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    return saved_epochs_[static_cast<std::size_t>(m)];
-  }
-
-  static std::string member_prefix(std::int64_t m) { return fmt::format("member{}", m); }
-  // Network m's part of a checkpoint's training state (empty when it had saved none).
-  static nn::StateDict member_state(const nn::StateDict& train, std::int64_t m) {
-    const std::string prefix = member_prefix(m) + ".";
-    nn::StateDict out;
-    for (const auto& [name, tensor] : train)
-      if (name.rfind(prefix, 0) == 0)
-        out.insert(name.substr(prefix.size()), tensor);
-    return out;
-  }
-
-private:
-  FitCheckpoint state_;
-  std::filesystem::path path_;
-  std::vector<nn::StateDict> members_;
-  std::mutex mutex_;
-  std::vector<std::int64_t> saved_epochs_;
-};
-
 // The checkpoint a fit resumes from must be of this data and these settings.
 void check_resume(const FitCheckpoint& resume, const FitCheckpoint& now,
                   const std::string& source) {
@@ -170,22 +124,49 @@ void check_resume(const FitCheckpoint& resume, const FitCheckpoint& now,
          source, now.rows, resume.path, resume.data_file, resume.rows);
 }
 
+// Whether an ensemble's networks go to the processes whole, one process each (rather than each
+// network sharing its batches among them all): when that leaves each process no more of the
+// ensemble's work, ceil(M / N) of M networks against ceil(S / N) of a batch's S shards, and no
+// checkpoint has to gather every network's state on one process (no periodic checkpoints, no
+// resume). Either way the networks are the bits one process trains.
+bool deal_out_networks(const TrainOptions& train, const Tensor& x, const Tensor& x_val,
+                       const FitOptions& options) {
+  const std::int64_t members = options.ensemble, n = options.communicator->size();
+  const std::int64_t rows = x_val.defined() || options.validation <= 0
+                                ? x.size(0)
+                                : x.size(0) - nn::validation_rows(x.size(0), options.validation);
+  const std::int64_t shards =
+      nn::shard_count(std::max<std::int64_t>(1, resolve_training(train, rows).batch_size));
+  return members > 1 && options.checkpoint_every == 0 && !options.resume &&
+         (members + n - 1) / n * shards <= (shards + n - 1) / n * members;
+}
+
 // The ensemble of one K on standardised rows, its networks in parallel (each from its own seed,
 // holding out its own validation share unless validation rows are given), with the fit's
 // checkpoints. The networks' epochs reach train.on_epoch one at a time, labelled with the member.
+// On several processes the networks are dealt out to them (deal_out_networks) or train one
+// after another, each on every process's share of its batches (MPI calls from several threads at
+// once would need MPI_THREAD_MULTIPLE); a network depends on its index alone, so neither changes
+// any bits.
 std::vector<NetworkFit> fit_ensemble(const MDNOptions& model, const TrainOptions& train,
                                      const Tensor& x, const Tensor& y, const Tensor& x_val,
                                      const Tensor& y_val, const FitOptions& options,
                                      const FitCheckpoint& identity) {
   const std::int64_t members = options.ensemble;
-  CheckpointWriter writer(identity, options.checkpoint, members);
+  const bool several = options.communicator && options.communicator->size() > 1;
+  const bool dealt = several && deal_out_networks(train, x, x_val, options);
+  CheckpointWriter writer(identity, options.checkpoint, members,
+                          !several || options.communicator->rank() == 0);
   if (options.resume)
     check_resume(*options.resume, identity, options.source);
   std::mutex report_mutex;
   std::vector<NetworkFit> fits(static_cast<std::size_t>(members));
-  parallel_jobs(members, [&](std::int64_t m) {
+  const auto job = [&](std::int64_t m) {
     const std::uint64_t seed = network_seed(options.seed, m);
     TrainOptions t = train;
+    t.communicator = dealt ? nullptr : options.communicator;
+    if (dealt) // a stop could not reach the networks of the other processes in step
+      t.should_stop = nullptr;
     if (train.on_epoch)
       t.on_epoch = [&, m](const EpochReport& report) {
         const std::lock_guard<std::mutex> lock(report_mutex);
@@ -216,7 +197,24 @@ std::vector<NetworkFit> fit_ensemble(const MDNOptions& model, const TrainOptions
       fail("{}; the last good checkpoint, of epoch {}, stays in {}", what, saved,
            options.checkpoint.string());
     }
-  });
+  };
+  if (dealt) {
+    nn::Communicator& processes = *options.communicator;
+    spread_jobs(members, &processes, job, [&](std::int64_t m, int owner) {
+      NetworkFit& fit = fits[static_cast<std::size_t>(m)];
+      share_network(fit, model, options.dtype, processes, owner);
+      if (processes.rank() != owner && train.on_epoch) // its epochs, for the log
+        for (EpochReport report : fit.result.history) {
+          report.member = m;
+          train.on_epoch(report);
+        }
+    });
+  } else if (several) {
+    for (std::int64_t m = 0; m < members; ++m)
+      job(m);
+  } else {
+    parallel_jobs(members, job);
+  }
   return fits;
 }
 
@@ -337,9 +335,9 @@ Prepared prepare(const Tensor& x_data, const Tensor& y_data, const Tensor& x_val
 ComponentChoice cross_validate(const Prepared& p, const FitOptions& options) {
   TrainOptions quiet = p.train; // the networks of the folds run side by side: no progress display
   quiet.on_epoch = nullptr;
-  ComponentChoice choice =
-      cross_validate_components(candidates_of(options), p.model, quiet, p.xs, p.ys, options.folds,
-                                options.validation, options.seed, options.dtype);
+  ComponentChoice choice = cross_validate_components(
+      candidates_of(options), p.model, quiet, p.xs, p.ys, options.folds, options.validation,
+      options.seed, options.dtype, options.communicator.get());
   for (ComponentScore& s : choice.scores)
     s.nll += p.units;
   return choice;

@@ -86,6 +86,17 @@ struct FitOptions {
   std::filesystem::path checkpoint{};
   std::int64_t checkpoint_every = 0;
   std::optional<FitCheckpoint> resume{};
+
+  // The processes the fit runs on (nn/distributed.hpp; `mdn fit` passes nn::world()); unset: this
+  // one. Every process calls fit() with the same data and options and gets the same model, bit
+  // for bit the one a single process fits. An ensemble's networks are dealt out to the processes,
+  // each trained whole on one, when that shares the work better than sharing each network's
+  // batches (TrainOptions::communicator) and no periodic checkpoint or resume needs every
+  // network's state on process 0 (train.should_stop is then not asked); otherwise they train one
+  // after another, each on all processes. Process 0 alone writes the checkpoint. Cross-validation's
+  // networks (several K; mdn::tune's trials) are spread over the processes, each network on one
+  // (mdn/spread_jobs.hpp).
+  std::shared_ptr<nn::Communicator> communicator = nullptr;
 };
 
 // The settings that decide the model a fit ends with, each as canonical text under the name the

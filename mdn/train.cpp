@@ -5,12 +5,14 @@
 #include "nn/data.hpp"
 #include "nn/optim.hpp"
 #include "nn/seed.hpp"
+#include "nn/sharded_gradient.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
 #include <numbers>
+#include <span>
 #include <string_view>
 
 namespace tapegrad::mdn {
@@ -248,14 +250,16 @@ Tensor with_noise(const Tensor& t, double stddev, Generator& gen) {
   return t + randn(t.shape(), gen, t.dtype()) * stddev;
 }
 
-// One pass over the shuffled batches: a step of the optimiser per batch, at the scheduled rate.
-// Returns the mean training NLL of the epoch (each batch's loss before its step, weighted by its
-// rows).
+// One pass over the shuffled batches: a step of the optimiser per batch, at the scheduled rate,
+// on the batch's mean gradient summed shard by shard over the processes. Returns the mean
+// training NLL of the epoch (each batch's loss before its step, weighted by its rows).
 double train_one_epoch(MDN& model, nn::Optimizer& optimizer, nn::DataLoader& loader,
                        const std::vector<Tensor>& parameters, const TrainOptions& options,
-                       std::int64_t epoch, std::int64_t total_steps) {
+                       nn::Communicator& processes, std::int64_t epoch, std::int64_t total_steps) {
   // The epoch's noise depends on (seed, epoch) alone, as its batches do: a resumed run draws it
-  // again. A stream of its own, so that the batches stay those of a run without noise.
+  // again. A stream of its own, so that the batches stay those of a run without noise. Every
+  // process draws the whole batch's noise and keeps its shards' rows: the same draws as one
+  // process makes.
   Generator noise(nn::derive_seed(nn::derive_seed(options.seed, 0x6e6f697365), // "noise"
                                   static_cast<std::uint64_t>(epoch)));
   double total = 0;
@@ -266,12 +270,14 @@ double train_one_epoch(MDN& model, nn::Optimizer& optimizer, nn::DataLoader& loa
     optimizer.zero_grad();
     const Tensor x = with_noise(batch[0], options.input_noise, noise);
     const Tensor y = with_noise(batch[1], options.target_noise, noise);
-    const Tensor loss = model.nll(x, y);
-    const double value = loss.item<double>();
+    const std::int64_t batch_rows = x.size(0);
+    const double value =
+        nn::sharded_backward(parameters, batch_rows, processes, [&](nn::RowRange r) {
+          return model.nll(x.slice(0, r.begin, r.end), y.slice(0, r.begin, r.end));
+        });
     if (!std::isfinite(value))
       fail("train: the loss became {} at epoch {}, batch {}; try a smaller learning rate",
            std::isnan(value) ? "NaN" : "infinite", epoch, batch_index);
-    loss.backward();
     if (!all_finite(parameters))
       fail("train: a gradient became non-finite at epoch {}, batch {}; try a smaller learning "
            "rate or clipping",
@@ -280,8 +286,8 @@ double train_one_epoch(MDN& model, nn::Optimizer& optimizer, nn::DataLoader& loa
       nn::clip_grad_norm(parameters, options.clip_norm);
     optimizer.step();
     clear_tape();
-    total += value * static_cast<double>(batch[0].size(0));
-    rows += batch[0].size(0);
+    total += value * static_cast<double>(batch_rows);
+    rows += batch_rows;
   }
   return total / static_cast<double>(rows);
 }
@@ -305,12 +311,22 @@ void validate_epoch(MDN& model, const Tensor& x_val, const Tensor& y_val, EpochR
   }
 }
 
+// should_stop's answer on process 0, on every process: they stop after the same epoch.
+bool agreed_stop(const std::function<bool()>& should_stop, nn::Communicator& processes) {
+  std::byte answer{processes.rank() == 0 && should_stop() ? std::uint8_t{1} : std::uint8_t{0}};
+  if (processes.size() > 1)
+    processes.broadcast(std::span<std::byte>(&answer, 1), 0);
+  return answer != std::byte{0};
+}
+
 } // namespace
 
 TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_val,
                   const Tensor& y_val, const TrainOptions& options) {
   check_arguments(x, y, x_val, y_val, options);
   const bool validate = x_val.defined();
+  const std::shared_ptr<nn::Communicator> processes =
+      options.communicator ? options.communicator : std::make_shared<nn::SingleProcess>();
   const std::vector<Tensor> parameters = model.parameters();
   const std::unique_ptr<nn::Optimizer> optimizer = make_optimizer(parameters, options);
   nn::DataLoader loader({x, y},
@@ -332,8 +348,8 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
     EpochReport report;
     report.epoch = epoch;
     report.epochs = epochs;
-    report.train_nll =
-        train_one_epoch(model, *optimizer, loader, parameters, options, epoch, total_steps);
+    report.train_nll = train_one_epoch(model, *optimizer, loader, parameters, options, *processes,
+                                       epoch, total_steps);
     if (validate)
       validate_epoch(model, x_val, y_val, report, p);
     else
@@ -347,7 +363,7 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
     if (options.on_epoch)
       options.on_epoch(report);
     const bool more = epoch < epochs && !early_stop();
-    const bool stop = more && options.should_stop && options.should_stop();
+    const bool stop = more && options.should_stop && agreed_stop(options.should_stop, *processes);
     const bool due = options.checkpoint_every > 0 && epoch % options.checkpoint_every == 0;
     if ((due || stop) && options.on_checkpoint)
       options.on_checkpoint(training_state(model, *optimizer, p));

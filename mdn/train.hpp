@@ -4,10 +4,17 @@
 // command share. Optionally: a budget in optimiser steps rather than epochs, a learning rate that
 // warms up and then decays along a cosine, early stopping that waits out the first epochs, and
 // noise regularisation (Gaussian noise on each batch's x and y, never at validation).
+//
+// Each batch's gradient is computed in fixed shards of its rows and summed in one fixed order
+// (nn/sharded_gradient.hpp), so that a communicator of several processes (data-parallel training
+// under mpirun: each process computes its share of the shards) trains the same model, bit for
+// bit, as one process does.
 #include "mdn/model.hpp"
+#include "nn/distributed.hpp"
 
 #include <functional>
 #include <limits>
+#include <memory>
 #include <vector>
 
 namespace tapegrad::mdn {
@@ -70,6 +77,12 @@ struct TrainOptions {
   // resumed from it, train() does no more epochs and ends with the same model. An ensemble's fit
   // keeps its finished networks' states so, for a checkpoint written later.
   std::function<void(const nn::StateDict&)> on_finish = nullptr;
+
+  // The processes that share each batch's gradient (nn/distributed.hpp); unset: this one alone.
+  // Every process calls train() with the same model, data and options, and ends with the same
+  // model; should_stop is asked on process 0 only and its answer goes to all. The callbacks run
+  // on every process (a caller lets process 0 alone write files).
+  std::shared_ptr<nn::Communicator> communicator = nullptr;
 };
 
 struct TrainResult {

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstddef>
+#include <span>
 
 namespace tapegrad::mdn {
 
@@ -24,6 +26,15 @@ FitOptions options_of(const FitOptions& base, const TuneTrial& trial, std::int64
   o.train.weight_decay = trial.weight_decay;
   o.noise = noise_rule_of_thumb(rows, columns, trial.noise_factor);
   return o;
+}
+
+// Whether the time budget is spent, as process 0 of base.communicator sees it, on every process:
+// clocks differ, and every process must start the same trials.
+bool out_of_time(double elapsed, double budget, nn::Communicator* processes) {
+  std::byte spent{elapsed >= budget ? std::uint8_t{1} : std::uint8_t{0}};
+  if (processes != nullptr && processes->size() > 1)
+    processes->broadcast(std::span<std::byte>(&spent, 1), 0);
+  return spent != std::byte{0};
 }
 
 } // namespace
@@ -72,7 +83,8 @@ TuneResult tune(const Tensor& x, const Tensor& y, const FitOptions& base,
   for (std::int64_t i = 0;; ++i) {
     if (options.trials > 0
             ? i >= options.trials
-            : i > 0 && options.budget_seconds > 0 && elapsed() >= options.budget_seconds)
+            : i > 0 && options.budget_seconds > 0 &&
+                  out_of_time(elapsed(), options.budget_seconds, base.communicator.get()))
       break;
     TuneTrial trial = tune_trial(base, i, options.seed);
     const auto trial_start = std::chrono::steady_clock::now();

@@ -52,7 +52,9 @@ TuneTrial tune_trial(const FitOptions& base, std::int64_t index, std::uint64_t s
 
 // x [N, in], y [N, out]. `base` holds everything that is not searched (names, folds, the step
 // budget, the ensemble of the final fit, ...). Its train.on_epoch and should_stop are used for
-// the final fit only.
+// the final fit only. With base.communicator of several processes, every process runs every
+// trial's cross-validation, process 0's clock decides when the budget is spent, and the final fit
+// shares its batches among them.
 TuneResult tune(const Tensor& x, const Tensor& y, const FitOptions& base,
                 const TuneOptions& options);
 

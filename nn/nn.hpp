@@ -18,4 +18,5 @@
 #include "nn/recurrent.hpp"
 #include "nn/sequential.hpp"
 #include "nn/serialize.hpp"
+#include "nn/sharded_gradient.hpp"
 #include "nn/state.hpp"

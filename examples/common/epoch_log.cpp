@@ -11,7 +11,8 @@
 
 namespace tapegrad::examples {
 
-EpochLog::EpochLog(std::string path) : path_(std::move(path)) {}
+EpochLog::EpochLog(std::string path, int processes)
+    : path_(std::move(path)), processes_(processes) {}
 
 EpochLog::~EpochLog() {
   if (file_ != nullptr)
@@ -34,7 +35,8 @@ void EpochLog::write(std::int64_t components, const mdn::EpochReport& r) {
                                         {"val_nll", json_number(r.val_nll)},
                                         {"best", r.improved ? "true" : "false"},
                                         {"lr", json_number(r.lr)},
-                                        {"seconds", fmt::format("{:.6f}", r.seconds)}}) +
+                                        {"seconds", fmt::format("{:.6f}", r.seconds)},
+                                        {"processes", fmt::format("{}", processes_)}}) +
                            "\n";
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
     fail("--log '{}': cannot write it: {}", path_, std::strerror(errno));

@@ -2,6 +2,7 @@
 #include "common/args.hpp"
 #include "common/json.hpp"
 #include "mdn_cli/commands.hpp"
+#include "mdn_cli/processes.hpp"
 
 #include <mdn/model_file.hpp>
 #include <nn/data.hpp>
@@ -78,7 +79,9 @@ Args fit_args() {
       "Every NLL it prints is in nats per point in the units of y. SIGINT (Ctrl-C) or SIGTERM\n"
       "stops training after the current epoch, saves the training state to the checkpoint and\n"
       "exits with status 130 or 143 without a model; --resume continues it and writes the model\n"
-      "an uninterrupted run would have, bit for bit.",
+      "an uninterrupted run would have, bit for bit. Under mpirun -np N, the N processes share\n"
+      "the training and write the model file one process would, byte for byte (a lost process\n"
+      "ends the run at once; keep checkpoints with --checkpoint-every).",
       std::move(flags));
 }
 
@@ -132,26 +135,31 @@ extern "C" void record_stop_signal(int signal) {
   g_stop_signal = signal;
 }
 
-// Catches SIGINT and SIGTERM while it lives, and restores the previous handlers.
+// Catches SIGINT and SIGTERM while it lives, and restores the previous handlers. Under mpirun
+// with several processes SIGTERM is how mpirun ends a run that lost a process
+// (mdn_cli/processes.hpp): then only SIGINT is caught here.
 class StopSignals {
 public:
-  StopSignals() {
+  explicit StopSignals(bool term) : term_(term) {
     g_stop_signal = 0;
     struct sigaction action {};
     action.sa_handler = record_stop_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART | SA_RESETHAND; // a second signal ends the process at once
     sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
+    if (term_)
+      sigaction(SIGTERM, &action, &old_term_);
   }
   ~StopSignals() {
     sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
+    if (term_)
+      sigaction(SIGTERM, &old_term_, nullptr);
   }
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
 
 private:
+  bool term_;
   struct sigaction old_int_ {};
   struct sigaction old_term_ {};
 };
@@ -185,7 +193,8 @@ std::string stop_reason(const mdn::FittedModel& fitted) {
 }
 
 // The candidates' table, when there were several, and the one-line summary.
-void print_summary(const mdn::FittedModel& fitted, std::int64_t rows, std::int64_t folds) {
+void print_summary(const mdn::FittedModel& fitted, std::int64_t rows, std::int64_t folds,
+                   const nn::Communicator& processes) {
   const std::int64_t kept = fitted.options().components;
   if (fitted.candidates.size() > 1) {
     fmt::print("{:>10}  {:>12}  {:>8}  {:>16}\n", "components", "CV NLL", "+- se", "excess +- se");
@@ -201,12 +210,15 @@ void print_summary(const mdn::FittedModel& fitted, std::int64_t rows, std::int64
              mdn::noise_model_name(fitted.options().noise), fitted.ensemble_size(), rows);
   if (fitted.candidates.size() == 1 && std::isfinite(fitted.candidates.front().val_nll))
     fmt::print("; validation NLL {:.4f} nats per point", fitted.candidates.front().val_nll);
-  fmt::print("; kept epoch {} of {} ({})\n", fitted.result.best_epoch, fitted.result.history.size(),
+  fmt::print("; kept epoch {} of {} ({})", fitted.result.best_epoch, fitted.result.history.size(),
              stop_reason(fitted));
+  if (processes.size() > 1)
+    fmt::print("; trained by {}", processes.name());
+  fmt::print("\n");
 }
 
-std::string summary_json(const mdn::FittedModel& fitted, std::int64_t rows,
-                         const std::string& out) {
+std::string summary_json(const mdn::FittedModel& fitted, std::int64_t rows, const std::string& out,
+                         const nn::Communicator& processes) {
   const auto names = [](const std::vector<std::string>& v) {
     std::vector<std::string> encoded;
     for (const std::string& name : v)
@@ -235,14 +247,21 @@ std::string summary_json(const mdn::FittedModel& fitted, std::int64_t rows,
                       {"epochs_run", fmt::format("{}", fitted.result.history.size())},
                       {"best_epoch", fmt::format("{}", fitted.result.best_epoch)},
                       {"stopped_by", json_string(stop_reason(fitted))},
-                      {"candidates", json_array(candidates)}});
+                      {"candidates", json_array(candidates)},
+                      {"processes", fmt::format("{}", processes.size())}});
 }
 
 } // namespace
 
 int fit_command(Args& args, const std::vector<std::string>& /*positional*/) {
-  if (args.given("sequence"))
+  const std::shared_ptr<nn::Communicator> world = processes();
+  if (args.given("sequence")) {
+    if (world->size() > 1)
+      fail("mdn fit --sequence: recurrent models train on one process; expected no mpirun (or "
+           "mpirun -np 1) for {}",
+           world->name());
     return fit_sequence_command(args);
+  }
   for (const char* flag : {"rnn", "bptt"})
     if (args.given(flag))
       fail("mdn fit: --{} needs --sequence COLUMN (a recurrent model of sequences); expected "
@@ -278,25 +297,31 @@ int fit_command(Args& args, const std::vector<std::string>& /*positional*/) {
   use_columns(table, used, args);
   if (resumed)
     check_same_flags(options, *resumed);
-  if (single)
+  if (single) {
     options.checkpoint = checkpoint;
+    name_checkpoint(checkpoint);
+  }
   options.resume = resumed;
   options.train.should_stop = [] { return g_stop_signal != 0; };
+  options.communicator = world;
+  const bool lead = speaks(); // the others fit the same model, silently
   mdn::FittedModel fitted;
   {
-    StopSignals signals;
-    fitted = fit_table(table, options, args.on("quiet"), log);
+    StopSignals signals(world->size() == 1);
+    fitted = fit_table(table, options, args.on("quiet") || !lead, lead ? log : "");
   }
+  if (!lead)
+    return fitted.complete() ? 0 : 128 + SIGINT;
   if (!fitted.complete())
     return report_stopped(fitted, args, single ? checkpoint : "");
   fitted.save(out);
   for (const std::string& warning : fitted.warnings)
     fmt::print(stderr, "warning: {}\n", warning);
   if (args.on("json")) {
-    fmt::print("{}\n", summary_json(fitted, table.rows(), out));
+    fmt::print("{}\n", summary_json(fitted, table.rows(), out, *world));
     return 0;
   }
-  print_summary(fitted, table.rows(), options.folds);
+  print_summary(fitted, table.rows(), options.folds, *world);
   fmt::print("wrote {}\n", out);
   return 0;
 }

@@ -37,7 +37,7 @@ mdn::FittedModel fit_table(const Table& table, mdn::FitOptions options, bool qui
   // known. The log has every network's epochs.
   std::optional<Progress> progress;
   std::int64_t components = 0;
-  EpochLog log(log_path);
+  EpochLog log(log_path, options.communicator ? options.communicator->size() : 1);
   const mdn::TrainOptions resolved = mdn::resolve_training(options.train, rows - held_out);
   ProgressSettings settings{.patience = resolved.patience,
                             .rows = rows - held_out,

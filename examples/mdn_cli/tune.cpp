@@ -3,6 +3,7 @@
 #include "common/args.hpp"
 #include "common/io.hpp"
 #include "mdn_cli/commands.hpp"
+#include "mdn_cli/processes.hpp"
 
 #include <mdn/tune.hpp>
 
@@ -66,7 +67,8 @@ Args tune_args() {
       "regularisation, weight decay) by the k-fold cross-validated NLL of each, then fits the\n"
       "best with an ensemble on all rows and saves it. Trial 0 is mdn fit's defaults; the others\n"
       "are a random sequence fixed by --seed, so a budget in time decides only how far along it\n"
-      "the search gets (a faster machine tries more); --trials N makes the result reproducible.",
+      "the search gets (a faster machine tries more); --trials N makes the result reproducible.\n"
+      "Under mpirun -np N, each trial's cross-validation networks are dealt out to the processes.",
       std::move(flags));
 }
 
@@ -84,6 +86,7 @@ int tune_command(Args& args, const std::vector<std::string>& /*positional*/) {
   base.ensemble = args.integer("ensemble", 1);
   base.train.steps = args.integer("steps", 1);
   base.seed = tune.seed;
+  base.communicator = processes();
   const std::string out = args.text("out");
   if (out == "-")
     fail("mdn tune: '--out -': a model cannot go to standard output; expected a file name");
@@ -94,13 +97,14 @@ int tune_command(Args& args, const std::vector<std::string>& /*positional*/) {
   used.insert(used.end(), base.y_names.begin(), base.y_names.end());
   use_columns(table, used, args);
   base.source = table.source;
+  const bool lead = speaks(); // under mpirun, process 0 alone writes and prints
   std::ofstream log;
-  if (args.given("log")) {
+  if (args.given("log") && lead) {
     log.open(args.text("log"), std::ios::trunc);
     if (!log)
       fail("mdn tune: cannot write the log '{}'", args.text("log"));
   }
-  const bool quiet = args.on("quiet");
+  const bool quiet = args.on("quiet") || !lead;
   if (!quiet)
     fmt::print("{:>5}  {:>3}  {:>12}  {:>9}  {:>5}  {:>7}  {:>16}  {:>7}\n", "trial", "K", "hidden",
                "lr", "noise", "decay", "CV NLL +- se", "seconds");
@@ -123,6 +127,8 @@ int tune_command(Args& args, const std::vector<std::string>& /*positional*/) {
   };
   const mdn::TuneResult result =
       mdn::tune(table.matrix(base.x_names), table.matrix(base.y_names), base, tune);
+  if (!lead)
+    return 0;
   for (const std::string& warning : result.model.warnings)
     fmt::print(stderr, "warning: {}\n", warning);
   result.model.save(out);

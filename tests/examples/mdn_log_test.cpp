@@ -117,7 +117,7 @@ TEST_CASE("mdn fit --log writes one JSON line per epoch of each network",
   const std::regex line(R"(\{"components": 2, "network": ([01]), "epoch": ([0-9]+), )"
                         R"("step": ([0-9]+), "train_nll": (-?[0-9.e+-]+), )"
                         R"("val_nll": (-?[0-9.e+-]+), "best": (true|false), "lr": [0-9.e-]+, )"
-                        R"("seconds": [0-9]+\.[0-9]{6}\})");
+                        R"("seconds": [0-9]+\.[0-9]{6}, "processes": 1\})");
   std::vector<std::string> log; // the first network's, in order (the two train side by side)
   int epochs_of[2] = {0, 0};
   for (const std::string& text : all) {

@@ -1,0 +1,68 @@
+#include "mdn/checkpoint_writer.hpp"
+
+#include "autograd/grad_mode.hpp"
+
+#include <fmt/format.h>
+
+namespace tapegrad::mdn {
+
+namespace {
+
+// A copy of a state whose tensors share no storage with it. mdn::train hands over its model's and
+// optimiser's own tensors, which go on changing as that network trains on: kept as they are, a
+// network's entry written later, when another network saves, would pair its parameters of a later
+// epoch with the epoch count and history of the one it saved (and not resume to the same model).
+nn::StateDict frozen(const nn::StateDict& state) {
+  NoGradGuard no_grad;
+  nn::StateDict copy;
+  for (const auto& [name, tensor] : state)
+    copy.insert(name, tensor.detach().clone());
+  return copy;
+}
+
+} // namespace
+
+CheckpointWriter::CheckpointWriter(FitCheckpoint state, std::filesystem::path path,
+                                   std::int64_t members, bool writes)
+    : state_(std::move(state)), path_(std::move(path)), members_(static_cast<std::size_t>(members)),
+      saved_epochs_(members_.size(), 0), writes_(writes) {}
+
+void CheckpointWriter::keep(std::int64_t member, const nn::StateDict& train_state) {
+  nn::StateDict copy = frozen(train_state);
+  const std::lock_guard<std::mutex> lock(mutex_);
+  members_[static_cast<std::size_t>(member)] = std::move(copy);
+}
+
+void CheckpointWriter::save(std::int64_t member, const nn::StateDict& train_state) {
+  nn::StateDict copy = frozen(train_state);
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const auto m = static_cast<std::size_t>(member);
+  members_[m] = std::move(copy);
+  saved_epochs_[m] = train_state.find("epochs_done").item<std::int64_t>();
+  state_.train = nn::StateDict();
+  for (std::size_t i = 0; i < members_.size(); ++i)
+    if (!members_[i].empty())
+      state_.train.insert_all(member_prefix(static_cast<std::int64_t>(i)), members_[i]);
+  if (writes_)
+    save_fit_checkpoint(path_, state_);
+}
+
+std::int64_t CheckpointWriter::saved_epoch(std::int64_t m) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return saved_epochs_[static_cast<std::size_t>(m)];
+}
+
+std::string CheckpointWriter::member_prefix(std::int64_t m) {
+  return fmt::format("member{}", m);
+}
+
+nn::StateDict CheckpointWriter::member_state(const nn::StateDict& train, std::int64_t m) {
+  const std::string prefix = member_prefix(m) + ".";
+  nn::StateDict out;
+  for (const auto& [name, tensor] : train)
+    if (name.rfind(prefix, 0) == 0)
+      out.insert(name.substr(prefix.size()), tensor);
+  return out;
+}
+
+} // namespace tapegrad::mdn
