@@ -6,7 +6,7 @@
 //   mdn::Metrics m = model.evaluate(x_test, y_test); // NLL, RMSE, CRPS... in y's units
 //   Tensor s = model.sample(x_new, 10, gen);         // [B, 10, D]
 //
-// The recipe (its measured defaults: mdn/README.md, "Defaults and how they were measured"):
+// The recipe (its measured defaults: README.md, "Defaults and how they were measured"):
 // standardise x and y (mdn::Standardizer); raise the floor under the scales to the resolution the
 // targets are recorded at (mdn/resolution.hpp); then fit an ensemble of `ensemble` networks in
 // parallel, network m from Generator(seed) (m = 0) or Generator(derive_seed(seed, m)), each

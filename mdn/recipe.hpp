@@ -1,7 +1,7 @@
 #pragma once
 // How mdn::fit's automatic settings follow from the data: the batch size, early stopping's
 // patience and its waiting period, and the noise of noise regularisation. The constants are the
-// measured defaults (bench/QUALITY.md; mdn/README.md, "Defaults and how they were measured").
+// measured defaults (bench/QUALITY.md; README.md, "Defaults and how they were measured").
 #include "mdn/train.hpp"
 
 namespace tapegrad::mdn {
