@@ -135,10 +135,14 @@ ComponentChoice choose_components(const std::vector<std::int64_t>& components,
     choice.scores[c].excess = mean(difference);
     choice.scores[c].excess_se = standard_error(difference);
   }
+  // The one-standard-error rule: the fewest components scoring within the best K's standard
+  // error of it (the paired excess above is the finer yardstick, reported beside it; see the
+  // header for why the choice does not use it).
+  const ComponentScore& best = choice.scores[choice.best];
   choice.chosen = choice.best;
   for (std::size_t c = 0; c < components.size(); ++c) {
     const ComponentScore& s = choice.scores[c];
-    if (s.excess <= s.excess_se && s.components < choice.scores[choice.chosen].components)
+    if (s.nll <= best.nll + best.nll_se && s.components < choice.scores[choice.chosen].components)
       choice.chosen = c;
   }
   return choice;

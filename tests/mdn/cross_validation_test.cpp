@@ -62,21 +62,23 @@ TEST_CASE_METHOD(FreshTape, "cross-validation never keeps one component for two 
 
 TEST_CASE("choose_components: the fewest components within one standard error of the best",
           "[mdn][cross_validation]") {
-  // Per-row NLL of K = 1, 2, 3 over 4 rows. K = 3 is best; K = 2 is worse by 0.01 +- 0.005
-  // (within one standard error: kept); K = 1 worse by 0.5 on every row (far outside).
+  // Per-row NLL of K = 1, 2, 3 over 4 rows. K = 3 is best: mean 1.0, its rows' standard
+  // deviation sqrt(4 * 0.01 / 3), so a standard error of that over sqrt(4) = 0.0577. K = 2 is
+  // worse by 0.02 (within one standard error: kept); K = 1 by 0.5 (far outside).
   const std::vector<std::vector<double>> rows{
-      {1.5, 1.5, 1.5, 1.5}, {0.99, 1.03, 0.99, 1.03}, {1.0, 1.0, 1.0, 1.0}};
+      {1.5, 1.5, 1.5, 1.5}, {1.02, 1.02, 1.02, 1.02}, {0.9, 1.1, 0.9, 1.1}};
   const mdn::ComponentChoice choice = mdn::choose_components({1, 2, 3}, rows);
   CHECK(choice.best == 2);
   CHECK(choice.chosen == 1);
-  CHECK(choice.scores[0].excess == Approx(0.5));
-  CHECK(choice.scores[0].excess_se == Approx(0).margin(1e-12));
-  CHECK(choice.scores[1].excess == Approx(0.01));
-  CHECK(choice.scores[1].excess_se == Approx(std::sqrt(4 * 0.0004 / 3 / 4)));
   CHECK(choice.scores[2].nll == Approx(1.0));
-  // A K = 2 worse by 0.02 on every row is a difference the rows show: the best is kept.
+  CHECK(choice.scores[2].nll_se == Approx(std::sqrt(4 * 0.01 / 3) / 2));
+  // The paired excess is reported beside: K = 2's difference to K = 3, row by row.
+  CHECK(choice.scores[1].excess == Approx(0.02));
+  CHECK(choice.scores[1].excess_se == Approx(std::sqrt(4 * 0.01 / 3) / 2));
+  CHECK(choice.scores[0].excess == Approx(0.5));
+  // A K = 2 worse by 0.1, more than the best's standard error: the best is kept.
   const mdn::ComponentChoice clear = mdn::choose_components(
-      {1, 2, 3}, {{1.5, 1.5, 1.5, 1.5}, {1.02, 1.02, 1.02, 1.02}, {1.0, 1.0, 1.0, 1.0}});
+      {1, 2, 3}, {{1.5, 1.5, 1.5, 1.5}, {1.1, 1.1, 1.1, 1.1}, {0.9, 1.1, 0.9, 1.1}});
   CHECK(clear.chosen == 2);
 }
 
