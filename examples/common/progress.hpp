@@ -5,9 +5,8 @@
 //   K=3: 1000 epochs of 900 rows, validating on 100; NLL in nats per point of t (data units);
 //        * marks a new best validation NLL (the epoch kept so far)
 //   K=3 [########................] 330/1000  train NLL -0.8123  val NLL -0.9012*  ...
-//   K=3: early stopping after epoch 412 (no better validation NLL in its last 50 epochs, --patience
-//   50);
-//        kept epoch 362 (validation NLL -1.2345 nats per point)
+//   K=3: early stopping after epoch 412 (no better validation NLL in its last 50 epochs,
+//        --patience 50); kept epoch 362 (validation NLL -1.2345 nats per point)
 //
 // On a terminal the bar redraws itself in place, at most ten times a second; in a file or a pipe
 // it prints plain lines, about ten per run. The last line says why training stopped and which
