@@ -6,35 +6,23 @@
 
 namespace tapegrad::mdn {
 
-namespace {
-
-// A copy of a state whose tensors share no storage with it. mdn::train hands over its model's and
-// optimiser's own tensors, which go on changing as that network trains on: kept as they are, a
-// network's entry written later, when another network saves, would pair its parameters of a later
-// epoch with the epoch count and history of the one it saved (and not resume to the same model).
-nn::StateDict frozen(const nn::StateDict& state) {
-  NoGradGuard no_grad;
-  nn::StateDict copy;
-  for (const auto& [name, tensor] : state)
-    copy.insert(name, tensor.detach().clone());
-  return copy;
-}
-
-} // namespace
-
 CheckpointWriter::CheckpointWriter(FitCheckpoint state, std::filesystem::path path,
                                    std::int64_t members, bool writes)
     : state_(std::move(state)), path_(std::move(path)), members_(static_cast<std::size_t>(members)),
       saved_epochs_(members_.size(), 0), writes_(writes) {}
 
+// Both take a copy: mdn::train hands over its model's and optimiser's own tensors, which go on
+// changing as that network trains on. Kept as they are, a network's entry written later, when
+// another network saves, would pair its parameters of a later epoch with the epoch count and
+// history of the one it saved (and not resume to the same model).
 void CheckpointWriter::keep(std::int64_t member, const nn::StateDict& train_state) {
-  nn::StateDict copy = frozen(train_state);
+  nn::StateDict copy = nn::clone_state(train_state);
   const std::lock_guard<std::mutex> lock(mutex_);
   members_[static_cast<std::size_t>(member)] = std::move(copy);
 }
 
 void CheckpointWriter::save(std::int64_t member, const nn::StateDict& train_state) {
-  nn::StateDict copy = frozen(train_state);
+  nn::StateDict copy = nn::clone_state(train_state);
   const std::lock_guard<std::mutex> lock(mutex_);
   const auto m = static_cast<std::size_t>(member);
   members_[m] = std::move(copy);

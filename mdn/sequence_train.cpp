@@ -50,22 +50,6 @@ bool all_finite(const std::vector<Tensor>& parameters) {
   return true;
 }
 
-std::vector<Tensor> snapshot(const nn::Module& model) {
-  NoGradGuard no_grad;
-  std::vector<Tensor> copy;
-  for (const auto& [name, tensor] : model.state_dict())
-    copy.push_back(tensor.detach().clone());
-  return copy;
-}
-
-void restore(nn::Module& model, const std::vector<Tensor>& copy) {
-  nn::StateDict state;
-  std::size_t i = 0;
-  for (const auto& [name, tensor] : model.state_dict())
-    state.insert(name, copy[i++]);
-  model.load_state_dict(state, "the best epoch's snapshot");
-}
-
 // The sequences' order in an epoch: a Fisher-Yates shuffle drawn from (seed, epoch) alone.
 std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, std::int64_t epoch) {
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
@@ -124,7 +108,7 @@ TrainResult train_sequences(SequenceMDN& model, const SequenceData& train,
   const std::vector<Tensor> parameters = model.parameters();
   nn::Adam adam(parameters, {.lr = options.lr});
   TrainResult result;
-  std::vector<Tensor> best;
+  nn::StateDict best; // a copy of the best epoch's parameters and buffers
   std::int64_t since_best = 0;
   clear_tape();
   model.train();
@@ -149,7 +133,7 @@ TrainResult train_sequences(SequenceMDN& model, const SequenceData& train,
       if (report.improved) {
         result.best_val_nll = report.val_nll;
         result.best_epoch = epoch;
-        best = snapshot(model);
+        best = nn::clone_state(model.state_dict());
         since_best = 0;
       } else {
         ++since_best;
@@ -166,7 +150,7 @@ TrainResult train_sequences(SequenceMDN& model, const SequenceData& train,
       break;
   }
   if (!best.empty())
-    restore(model, best);
+    model.load_state_dict(best, "the best epoch's snapshot");
   model.eval();
   return result;
 }

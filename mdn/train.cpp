@@ -34,15 +34,6 @@ bool all_finite(const std::vector<Tensor>& parameters) {
   return true;
 }
 
-// A copy of every parameter and buffer: the best model so far.
-std::vector<Tensor> snapshot(const nn::Module& model) {
-  std::vector<Tensor> copy;
-  NoGradGuard no_grad;
-  for (const auto& [name, tensor] : model.state_dict())
-    copy.push_back(tensor.detach().clone());
-  return copy;
-}
-
 // The entries of `state` under "prefix.", without the prefix.
 nn::StateDict part(const nn::StateDict& state, std::string_view prefix) {
   nn::StateDict out;
@@ -62,7 +53,7 @@ struct Progress {
   std::int64_t epochs_done = 0;
   std::int64_t since_best = 0;
   TrainResult result;
-  std::vector<Tensor> best; // the best epoch's parameters and buffers; empty before one
+  nn::StateDict best; // a copy of the best epoch's parameters and buffers; empty before one
 };
 
 nn::StateDict training_state(const MDN& model, const nn::Optimizer& optimizer, const Progress& p) {
@@ -84,13 +75,8 @@ nn::StateDict training_state(const MDN& model, const nn::Optimizer& optimizer, c
   state.insert("history.seconds", column(seconds));
   state.insert_all("model", model.state_dict());
   state.insert_all("optimizer", optimizer.state_dict());
-  if (!p.best.empty()) {
-    nn::StateDict best;
-    std::size_t i = 0;
-    for (const auto& [name, tensor] : model.state_dict())
-      best.insert(name, p.best[i++]);
-    state.insert_all("best", best);
-  }
+  if (!p.best.empty())
+    state.insert_all("best", p.best);
   return state;
 }
 
@@ -139,19 +125,8 @@ Progress resume_training(const nn::StateDict& state, MDN& model, nn::Optimizer& 
                   "the optimiser");
   model.load_state_dict(part(state, "model"), "the state to resume from");
   optimizer.load_state_dict(part(state, "optimizer"), "the state to resume from");
-  NoGradGuard no_grad;
-  if (!best.empty())
-    for (const auto& [name, tensor] : model.state_dict())
-      p.best.push_back(best.find(name).detach().clone());
+  p.best = nn::clone_state(best);
   return p;
-}
-
-void restore(nn::Module& model, const std::vector<Tensor>& copy) {
-  nn::StateDict state;
-  std::size_t i = 0;
-  for (const auto& [name, tensor] : model.state_dict())
-    state.insert(name, copy[i++]);
-  model.load_state_dict(state, "the best epoch's snapshot");
 }
 
 } // namespace
@@ -304,7 +279,7 @@ void validate_epoch(MDN& model, const Tensor& x_val, const Tensor& y_val, EpochR
   if (report.improved) {
     p.result.best_val_nll = report.val_nll;
     p.result.best_epoch = report.epoch;
-    p.best = snapshot(model);
+    p.best = nn::clone_state(model.state_dict());
     p.since_best = 0;
   } else {
     ++p.since_best;
@@ -376,7 +351,7 @@ TrainResult train(MDN& model, const Tensor& x, const Tensor& y, const Tensor& x_
   if (options.on_finish)
     options.on_finish(training_state(model, *optimizer, p));
   if (validate && !p.best.empty())
-    restore(model, p.best);
+    model.load_state_dict(p.best, "the best epoch's snapshot");
   model.eval();
   return p.result;
 }

@@ -1,5 +1,7 @@
 #include "nn/state.hpp"
 
+#include <autograd/grad_mode.hpp>
+
 #include <cstring>
 
 namespace tapegrad::nn {
@@ -15,6 +17,14 @@ void StateDict::insert(std::string name, Tensor tensor) {
 void StateDict::insert_all(std::string_view prefix, const StateDict& other) {
   for (const auto& [name, tensor] : other)
     insert(fmt::format("{}.{}", prefix, name), tensor);
+}
+
+StateDict clone_state(const StateDict& state) {
+  NoGradGuard no_grad;
+  StateDict copy;
+  for (const auto& [name, tensor] : state)
+    copy.insert(name, tensor.detach().clone());
+  return copy;
 }
 
 Tensor StateDict::find(std::string_view name) const {

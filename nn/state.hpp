@@ -32,6 +32,11 @@ private:
   std::vector<Entry> entries_;
 };
 
+// A copy of `state` whose tensors share no storage with it, off the tape: a snapshot that goes on
+// holding its values while the model or optimiser it came from trains on (the best epoch's model,
+// a checkpoint waiting to be written). Put one back with load_state_dict.
+StateDict clone_state(const StateDict& state);
+
 // A model, an optimiser or a learning-rate schedule: it can hand out its state and take it back.
 class Stateful {
 public:

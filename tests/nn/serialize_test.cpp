@@ -169,6 +169,29 @@ TEST_CASE("save then load is bit-for-bit equal", "[nn][serialize]") {
     CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
 }
 
+TEST_CASE("clone_state copies a model's state: later training leaves the copy alone, and it loads "
+          "back",
+          "[nn][serialize]") {
+  FreshTape fresh;
+  Generator gen(7);
+  nn::Linear layer(3, 2, gen);
+  const nn::StateDict copy = nn::clone_state(layer.state_dict());
+  REQUIRE(copy.size() == 2);
+  for (const auto& [name, tensor] : copy) {
+    CHECK_FALSE(tensor.requires_grad());
+    CHECK(same_bits(tensor, layer.state_dict().find(name)));
+  }
+  const Tensor before = copy.find("weight").clone();
+  nn::StateDict zeroed; // load_state_dict copies into the layer's own tensors, in place
+  zeroed.insert("weight", zeros({2, 3}));
+  zeroed.insert("bias", zeros({2}));
+  layer.load_state_dict(zeroed, "zeros");
+  REQUIRE(same_bits(layer.weight, zeros({2, 3})));
+  CHECK(same_bits(copy.find("weight"), before)); // the copy shares no storage with the layer
+  layer.load_state_dict(copy, "the copy");
+  CHECK(same_bits(layer.weight, before));
+}
+
 TEST_CASE("training resumed from a checkpoint continues exactly as if it had not stopped",
           "[nn][serialize]") {
   FreshTape fresh;
