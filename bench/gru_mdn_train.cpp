@@ -166,7 +166,9 @@ int main(int argc, char** argv) try {
                mdn_bench::json_list(losses));
     return 0;
   }
-  const std::vector<double> ms = mdn_bench::time_ms(args.warmup, args.steps, args.repeats, step);
+  mdn_bench::Timings timings;
+  mdn_bench::time_ms(timings, "ms_per_step", args.warmup, args.steps, args.repeats, step);
+  const std::vector<double>& ms = timings.front().second; // wall clock; timings[1] is CPU time
   if (args.json)
     fmt::print(R"({{"side": "tapegrad", "threads": {}, "dims": [{}, {}, {}, {}, {}, {}], )"
                R"("ms_per_step": {:.6g}, "ms_per_step_all": {}, "final_loss": {:.9g}, )"
