@@ -446,7 +446,7 @@ void gemm(const GemmArgs& g, T alpha, const T* a, const T* b, T beta, T* c, Gemm
   }
   const std::int64_t work = g.m * g.n * g.k / 16; // in units comparable to a streaming element
   const int threads = omp_get_max_threads();
-  if (work < kMinParallelWork || threads == 1 || omp_in_parallel()) {
+  if (work < min_parallel_work() || threads == 1 || omp_in_parallel()) {
     gemm_band(g, alpha, a, b, beta, c, 0, g.m, 0, g.n);
     return;
   }

@@ -2,23 +2,50 @@
 // OpenMP with a grain size and fixed blocks. A kernel hands over its work as `count` blocks whose
 // boundaries depend only on the problem, never on the number of threads; each block is computed
 // by exactly one thread, and partial results are combined by the caller in block order. So the
-// result is bitwise the same whether one thread or many ran it. Work below kMinParallelWork
+// result is bitwise the same whether one thread or many ran it. Work below min_parallel_work()
 // stays on the calling thread: a 32x32 tensor must not pay for waking a thread pool.
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
+#include <cstdlib>
+#include <string_view>
 
 #include <omp.h>
 
 namespace tapegrad::kernels {
 
-// About 20 microseconds of streaming work: less than that does not repay a parallel region.
+// About 20 microseconds of streaming work: less than that does not repay a parallel region whose
+// threads wait by spinning, OpenMP's default, where starting a region costs 1 to 2 us.
 inline constexpr std::int64_t kMinParallelWork = std::int64_t{1} << 16;
 
+// With OMP_WAIT_POLICY=PASSIVE idle threads sleep in the kernel, and waking them is far dearer:
+// 45 to 90 us per region on the 2-core VMs, against 1 to 2 us spinning (bench/omp_region_cost.cpp).
+// Under it, four times the work is the threshold that measured best: the classic MDN's step on 2
+// threads went from 0.78 to 0.28 ms (1 thread: 0.32), the wide one's from 5.1 to 4.5-4.9 ms;
+// eight and sixteen times were no better.
+inline bool passive_wait_policy() {
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  if (policy == nullptr)
+    return false;
+  constexpr std::string_view passive = "passive";
+  std::string_view value(policy);
+  return value.size() == passive.size() &&
+         std::equal(value.begin(), value.end(), passive.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+// The least work (in element-operations) worth a parallel region, read from the environment once.
+inline std::int64_t min_parallel_work() {
+  static const std::int64_t work = passive_wait_policy() ? kMinParallelWork * 4 : kMinParallelWork;
+  return work;
+}
+
 // Calls body(block) for block in [0, count); in parallel when `work` (an estimate of the
-// element-operations involved) reaches kMinParallelWork and we are not already in a parallel
+// element-operations involved) reaches min_parallel_work() and we are not already in a parallel
 // region.
 template <class Body> void parallel_blocks(std::int64_t count, std::int64_t work, Body&& body) {
-  if (count <= 1 || work < kMinParallelWork || omp_in_parallel() || omp_get_max_threads() == 1) {
+  if (count <= 1 || work < min_parallel_work() || omp_in_parallel() || omp_get_max_threads() == 1) {
     for (std::int64_t block = 0; block < count; ++block)
       body(block);
     return;
