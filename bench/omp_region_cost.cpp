@@ -1,13 +1,15 @@
 // What one OpenMP parallel region costs on this machine, after a stretch of serial work (as between
 // the kernels of a training step): the time of `serial work + empty region` less that of the
-// serial work alone, median of several rounds. Run it under OMP_WAIT_POLICY=PASSIVE and ACTIVE
-// (bench/run prints both): with PASSIVE, idle threads sleep in the kernel and each region pays
-// for waking them, which sets autograd/kernels/parallel.hpp's min_parallel_work().
+// serial work alone, median of several rounds (a difference of two timings: within a few us of
+// zero it is noise). bench/run runs it under OMP_WAIT_POLICY=PASSIVE, ACTIVE and unset: with
+// PASSIVE idle threads sleep in the kernel and each region pays for waking them, which sets
+// autograd/kernels/parallel.hpp's min_parallel_work().
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -30,7 +32,8 @@ double microseconds_per_call(std::int64_t iterations, bool region, int calls) {
     serial_work(iterations);
     if (region) {
 #pragma omp parallel
-      sink = omp_get_thread_num();
+      if (omp_get_thread_num() == 0) // one writer: the region's work is only its start and end
+        sink = 0;
     }
   }
   return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)

@@ -1,7 +1,5 @@
 #include "mdn/checkpoint_writer.hpp"
 
-#include "autograd/grad_mode.hpp"
-
 #include <fmt/format.h>
 
 namespace tapegrad::mdn {

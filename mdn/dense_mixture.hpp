@@ -36,7 +36,7 @@ struct DenseMixture {
 // Calls row(b) for b in [0, rows), in fixed blocks of rows spread over the threads. For the
 // row-by-row searches and sums (mode, quantiles, CRPS): each row's result depends on that row
 // alone, so the bits are the same on any number of threads. `work_per_row` estimates a row's
-// element-operations (below kernels::kMinParallelWork in all, one thread does everything).
+// element-operations (below kernels::min_parallel_work() in all, one thread does everything).
 template <class Row> void for_each_row(std::int64_t rows, std::int64_t work_per_row, Row&& row) {
   constexpr std::int64_t kRowsPerBlock = 16;
   tapegrad::kernels::parallel_blocks(tapegrad::kernels::ceil_div(rows, kRowsPerBlock),

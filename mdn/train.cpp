@@ -125,7 +125,12 @@ Progress resume_training(const nn::StateDict& state, MDN& model, nn::Optimizer& 
                   "the optimiser");
   model.load_state_dict(part(state, "model"), "the state to resume from");
   optimizer.load_state_dict(part(state, "optimizer"), "the state to resume from");
-  p.best = nn::clone_state(best);
+  if (!best.empty()) {
+    nn::StateDict in_model_order; // as training_state writes it, whatever the file's order
+    for (const auto& [name, tensor] : model.state_dict())
+      in_model_order.insert(name, best.find(name));
+    p.best = nn::clone_state(in_model_order);
+  }
   return p;
 }
 

@@ -15,29 +15,41 @@
 namespace tapegrad::kernels {
 
 // About 20 microseconds of streaming work: less than that does not repay a parallel region whose
-// threads wait by spinning, OpenMP's default, where starting a region costs 1 to 2 us.
+// threads are spinning (OMP_WAIT_POLICY=ACTIVE, or the default's spin before it sleeps), where a
+// region costs about half a microsecond.
 inline constexpr std::int64_t kMinParallelWork = std::int64_t{1} << 16;
 
-// With OMP_WAIT_POLICY=PASSIVE idle threads sleep in the kernel, and waking them is far dearer:
-// 45 to 90 us per region on the 2-core VMs, against 1 to 2 us spinning (bench/omp_region_cost.cpp).
-// Under it, four times the work is the threshold that measured best: the classic MDN's step on 2
+// With OMP_WAIT_POLICY=PASSIVE idle threads sleep in the kernel at once, and waking them is far
+// dearer: 44 to 92 us per region after some serial work on the 2-core VMs (bench/omp_region_cost).
+// There four times the work is the threshold that measured best: the classic MDN's step on 2
 // threads went from 0.78 to 0.28 ms (1 thread: 0.32), the wide one's from 5.1 to 4.5-4.9 ms;
 // eight and sixteen times were no better.
+constexpr std::int64_t min_parallel_work_for(bool passive_threads) {
+  return passive_threads ? 4 * kMinParallelWork : kMinParallelWork;
+}
+
+// Whether OMP_WAIT_POLICY says PASSIVE, in any case and between spaces, as libgomp reads it.
 inline bool passive_wait_policy() {
   const char* policy = std::getenv("OMP_WAIT_POLICY");
   if (policy == nullptr)
     return false;
-  constexpr std::string_view passive = "passive";
   std::string_view value(policy);
+  const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!value.empty() && space(value.front()))
+    value.remove_prefix(1);
+  while (!value.empty() && space(value.back()))
+    value.remove_suffix(1);
+  constexpr std::string_view passive = "passive";
   return value.size() == passive.size() &&
          std::equal(value.begin(), value.end(), passive.begin(), [](char a, char b) {
            return std::tolower(static_cast<unsigned char>(a)) == b;
          });
 }
 
-// The least work (in element-operations) worth a parallel region, read from the environment once.
+// The least work (in element-operations) worth a parallel region in this process: the policy is
+// read once, as the OpenMP runtime reads it once.
 inline std::int64_t min_parallel_work() {
-  static const std::int64_t work = passive_wait_policy() ? kMinParallelWork * 4 : kMinParallelWork;
+  static const std::int64_t work = min_parallel_work_for(passive_wait_policy());
   return work;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // What the recurrent cells' gate loops share: sigmoid and tanh for a scalar and for a SIMD batch,
 // and the split of a batch's rows among threads. The rows of a cell are independent, so any split
-// gives the same bits; fixed blocks keep the parallel region off below kMinParallelWork.
+// gives the same bits; fixed blocks keep the parallel region off below min_parallel_work().
 #include "autograd/kernels/parallel.hpp"
 #include "autograd/kernels/simd.hpp"
 

@@ -1,5 +1,6 @@
 // The parallel-region threshold follows OMP_WAIT_POLICY (autograd/kernels/parallel.hpp): the
-// policy is read as OpenMP reads it, in any case, and anything but PASSIVE keeps the default.
+// policy is read as libgomp reads it, in any case and between spaces, and anything but PASSIVE
+// keeps the default threshold.
 #include "autograd/kernels/parallel.hpp"
 
 #include <catch2/catch.hpp>
@@ -36,9 +37,10 @@ private:
 
 } // namespace
 
-TEST_CASE("passive_wait_policy reads OMP_WAIT_POLICY in any case", "[kernels][parallel]") {
+TEST_CASE("passive_wait_policy reads OMP_WAIT_POLICY in any case and between spaces",
+          "[kernels][parallel]") {
   using tapegrad::kernels::passive_wait_policy;
-  for (const char* passive : {"PASSIVE", "passive", "Passive"}) {
+  for (const char* passive : {"PASSIVE", "passive", "Passive", " passive\t"}) {
     WaitPolicy policy(passive);
     CHECK(passive_wait_policy());
   }
@@ -50,10 +52,13 @@ TEST_CASE("passive_wait_policy reads OMP_WAIT_POLICY in any case", "[kernels][pa
   CHECK_FALSE(passive_wait_policy());
 }
 
-TEST_CASE("the parallel threshold is the default's or, under PASSIVE, four times it",
+TEST_CASE("the parallel threshold is the default's, or four times it for sleeping threads",
           "[kernels][parallel]") {
   using tapegrad::kernels::kMinParallelWork;
-  const std::int64_t work = tapegrad::kernels::min_parallel_work();
-  CHECK(work ==
-        (tapegrad::kernels::passive_wait_policy() ? 4 * kMinParallelWork : kMinParallelWork));
+  using tapegrad::kernels::min_parallel_work_for;
+  STATIC_REQUIRE(min_parallel_work_for(false) == kMinParallelWork);
+  STATIC_REQUIRE(min_parallel_work_for(true) == 4 * kMinParallelWork);
+  // This process's threshold is the one its environment asks for.
+  CHECK(tapegrad::kernels::min_parallel_work() ==
+        min_parallel_work_for(tapegrad::kernels::passive_wait_policy()));
 }
